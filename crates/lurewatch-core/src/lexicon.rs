@@ -1,0 +1,687 @@
+//! Tactic lexicons: data files compiled once into one automaton.
+//!
+//! A lexicon file (TOML, one per language) lists rules. A rule names a tactic, a weight in
+//! `0..=1` and a short human reason, and matches either
+//!
+//! - `terms = [...]`: any one of the terms,
+//! - `all = [[...], [...]]`: one term of every group, in any order (or in the given order
+//!   with `ordered = true`), all within `window` bytes of normalised text (default 100), or
+//! - `regex = '...'`: a regular expression over the normalised text; regexes only run on
+//!   messages that contain a digit, so they are for ages, amounts and similar.
+//!
+//! `unless = [...]` vetoes the rule when one of its terms is within the window.
+//! `negatable = false` keeps the rule when a negation precedes it (secrecy is phrased as a
+//! negation: "don't tell"); by default a negation just before a hit ("don't pay",
+//! "别下载") cancels it.
+//!
+//! Terms are normalised with [`crate::normalize`] before compilation, so they may be
+//! written in any case, with diacritics, in traditional or simplified Chinese. Latin terms
+//! match whole words; `*` at the start or end of a term lets it match inside a word
+//! (`nude*` matches "nudes", "nudity"). Hangul terms with spaces also match without them
+//! (Korean spacing is loose).
+//!
+//! The `[context]` table lists `negation` terms, `advisory` terms (speech about the crime
+//! rather than the crime: "scammers", "警方提醒", "police warn") and `paid` terms (the
+//! other party says they paid, which turns a later demand into a repeat demand).
+//!
+//! ```
+//! use lurewatch_core::lexicon::LexiconBuilder;
+//!
+//! let lexicon = LexiconBuilder::new()
+//!     .source("extra", r#"
+//!         language = "en"
+//!         [[rule]]
+//!         tactic = "app_install"
+//!         weight = 0.8
+//!         reason = "names a known trojan chat app"
+//!         terms = ["lovechat pro"]
+//!     "#)
+//!     .unwrap()
+//!     .build()
+//!     .unwrap();
+//! assert_eq!(lexicon.rule_count(), 1);
+//! ```
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::{Regex, RegexSet};
+use serde::Deserialize;
+
+use crate::normalize::{Normalized, normalize, simplify};
+use crate::tactic::Tactic;
+
+/// The lexicons shipped with lurewatch, as `(name, TOML text)`.
+pub const DEFAULT_SOURCES: &[(&str, &str)] = &[
+    ("en", include_str!("../lexicon/en.toml")),
+    ("zh", include_str!("../lexicon/zh.toml")),
+    ("ko", include_str!("../lexicon/ko.toml")),
+    ("vi", include_str!("../lexicon/vi.toml")),
+];
+
+const DEFAULT_WINDOW: u32 = 100;
+/// How far (in normalised bytes) a negation reaches forward: a few words or characters.
+const NEGATION_REACH: u32 = 15;
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// A lexicon that cannot be compiled; the message names the source and rule.
+#[derive(Debug, thiserror::Error)]
+pub enum LexiconError {
+    /// The TOML text does not parse or does not fit the schema.
+    #[error("lexicon `{source_name}`: {message}")]
+    Parse {
+        /// Name of the source.
+        source_name: String,
+        /// What the parser said.
+        message: String,
+    },
+    /// A rule is well-formed TOML but makes no sense.
+    #[error("lexicon `{source_name}`, rule {rule} ({tactic}): {message}")]
+    Rule {
+        /// Name of the source.
+        source_name: String,
+        /// 1-based position of the rule in its file.
+        rule: usize,
+        /// The rule's tactic.
+        tactic: Tactic,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The automaton could not be built.
+    #[error("lexicon automaton: {0}")]
+    Build(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSpec {
+    #[allow(dead_code)]
+    language: String,
+    #[serde(default)]
+    context: ContextSpec,
+    #[serde(default, rename = "rule")]
+    rules: Vec<RuleSpec>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContextSpec {
+    #[serde(default)]
+    negation: Vec<String>,
+    #[serde(default)]
+    advisory: Vec<String>,
+    #[serde(default)]
+    paid: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSpec {
+    tactic: Tactic,
+    weight: f32,
+    reason: String,
+    #[serde(default)]
+    terms: Vec<String>,
+    #[serde(default)]
+    all: Vec<Vec<String>>,
+    #[serde(default)]
+    regex: Option<String>,
+    #[serde(default)]
+    unless: Vec<String>,
+    #[serde(default)]
+    window: Option<u32>,
+    #[serde(default)]
+    ordered: bool,
+    #[serde(default)]
+    negatable: Option<bool>,
+}
+
+/// Index of a compiled rule.
+pub type RuleId = u32;
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// The tactic the rule detects.
+    pub tactic: Tactic,
+    /// Weight of one hit, `0..=1`.
+    pub weight: f32,
+    /// Short human reason shown with the evidence.
+    pub reason: Box<str>,
+    groups: u8,
+    window: u32,
+    ordered: bool,
+    negatable: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ContextKind {
+    Negation,
+    Advisory,
+    Paid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Membership {
+    Group { rule: RuleId, group: u8 },
+    Unless { rule: RuleId },
+    Context(ContextKind),
+}
+
+#[derive(Debug, Clone)]
+struct Pattern {
+    left: bool,
+    right: bool,
+    joined_only: bool,
+    members: Vec<Membership>,
+}
+
+/// Collects lexicon sources and compiles them.
+#[derive(Debug, Default)]
+pub struct LexiconBuilder {
+    patterns: Vec<(String, Pattern)>,
+    index: HashMap<(String, bool, bool, bool), usize>,
+    rules: Vec<Rule>,
+    regexes: Vec<(String, RuleId)>,
+}
+
+impl LexiconBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A builder with the shipped lexicons already added.
+    pub fn with_defaults() -> Self {
+        let mut b = Self::new();
+        for (name, text) in DEFAULT_SOURCES {
+            b = b
+                .source(name, text)
+                .unwrap_or_else(|e| panic!("shipped lexicon is invalid: {e}"));
+        }
+        b
+    }
+
+    /// Adds one lexicon file's text; `name` appears in error messages.
+    pub fn source(mut self, name: &str, text: &str) -> Result<Self, LexiconError> {
+        let spec: FileSpec = toml::from_str(text).map_err(|e| LexiconError::Parse {
+            source_name: name.to_owned(),
+            message: e.to_string(),
+        })?;
+        for (kind, terms) in [
+            (ContextKind::Negation, &spec.context.negation),
+            (ContextKind::Advisory, &spec.context.advisory),
+            (ContextKind::Paid, &spec.context.paid),
+        ] {
+            for term in terms {
+                self.add_term(term, Membership::Context(kind))
+                    .map_err(|message| LexiconError::Parse {
+                        source_name: name.to_owned(),
+                        message: format!("context term {term:?}: {message}"),
+                    })?;
+            }
+        }
+        for (i, rule) in spec.rules.into_iter().enumerate() {
+            let tactic = rule.tactic;
+            self.add_rule(rule).map_err(|message| LexiconError::Rule {
+                source_name: name.to_owned(),
+                rule: i + 1,
+                tactic,
+                message,
+            })?;
+        }
+        Ok(self)
+    }
+
+    fn add_rule(&mut self, spec: RuleSpec) -> Result<(), String> {
+        if !(spec.weight > 0.0 && spec.weight <= 1.0) {
+            return Err(format!("weight {} must be in (0, 1]", spec.weight));
+        }
+        if spec.reason.trim().is_empty() {
+            return Err("reason must not be empty: say in a few words what the hit means".into());
+        }
+        let mut groups = spec.all;
+        if !spec.terms.is_empty() {
+            groups.insert(0, spec.terms);
+        }
+        let kinds = usize::from(!groups.is_empty()) + usize::from(spec.regex.is_some());
+        if kinds != 1 {
+            return Err("give exactly one of `terms`, `all` or `regex`".into());
+        }
+        if groups.len() > 8 {
+            return Err("at most 8 groups in `all`".into());
+        }
+        if groups.iter().any(Vec::is_empty) {
+            return Err("every group in `all` needs at least one term".into());
+        }
+        let id = RuleId::try_from(self.rules.len()).map_err(|_| "too many rules".to_owned())?;
+        let negatable = spec.negatable.unwrap_or(!matches!(
+            spec.tactic,
+            Tactic::Secrecy
+                | Tactic::ThreatExposure
+                | Tactic::ContactsLeverage
+                | Tactic::Urgency
+                | Tactic::MinorIndicator
+                | Tactic::RepeatDemand
+        ));
+        self.rules.push(Rule {
+            tactic: spec.tactic,
+            weight: spec.weight,
+            reason: spec.reason.into(),
+            groups: groups.len().max(1) as u8,
+            window: spec.window.unwrap_or(DEFAULT_WINDOW),
+            ordered: spec.ordered,
+            negatable,
+        });
+        if let Some(re) = spec.regex {
+            // Regexes run on normalised text: fold their Han characters the same way.
+            let re: String = re.chars().map(simplify).collect();
+            regex::RegexBuilder::new(&re)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .build()
+                .map_err(|e| format!("regex does not compile: {e}"))?;
+            self.regexes.push((re, id));
+        }
+        for (g, terms) in groups.iter().enumerate() {
+            for term in terms {
+                self.add_term(term, Membership::Group { rule: id, group: g as u8 })
+                    .map_err(|m| format!("term {term:?}: {m}"))?;
+            }
+        }
+        for term in &spec.unless {
+            self.add_term(term, Membership::Unless { rule: id })
+                .map_err(|m| format!("unless term {term:?}: {m}"))?;
+        }
+        Ok(())
+    }
+
+    fn add_term(&mut self, raw: &str, member: Membership) -> Result<(), String> {
+        let (left_wild, rest) = match raw.strip_prefix('*') {
+            Some(r) => (true, r),
+            None => (false, raw),
+        };
+        let (right_wild, body) = match rest.strip_suffix('*') {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        let text = normalize(body);
+        if text.is_empty() {
+            return Err("is empty after normalisation".into());
+        }
+        let left = !left_wild && text.as_bytes()[0].is_ascii_alphanumeric();
+        let right = !right_wild && text.as_bytes()[text.len() - 1].is_ascii_alphanumeric();
+        self.push_pattern(text.clone(), left, right, false, member);
+        if text.contains(' ') {
+            let compact: String = text.chars().filter(|&c| c != ' ').collect();
+            let hangul = text.chars().any(|c| matches!(c as u32, 0xAC00..=0xD7A3));
+            // Korean spacing is loose; Latin words written without spaces only count when the
+            // sender spelled them out letter by letter ("s e n d n u d e s").
+            self.push_pattern(compact, left, right, !hangul, member);
+        }
+        Ok(())
+    }
+
+    fn push_pattern(&mut self, text: String, left: bool, right: bool, joined_only: bool, m: Membership) {
+        let key = (text, left, right, joined_only);
+        let idx = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let i = self.patterns.len();
+                self.patterns.push((
+                    key.0.clone(),
+                    Pattern { left, right, joined_only, members: Vec::new() },
+                ));
+                self.index.insert(key, i);
+                i
+            }
+        };
+        let members = &mut self.patterns[idx].1.members;
+        if !members.contains(&m) {
+            members.push(m);
+        }
+    }
+
+    /// Compiles the lexicon.
+    pub fn build(self) -> Result<Lexicon, LexiconError> {
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(self.patterns.iter().map(|(t, _)| t.as_str()))
+            .map_err(|e| LexiconError::Build(e.to_string()))?;
+        let regex_set = RegexSet::new(self.regexes.iter().map(|(r, _)| r.as_str()))
+            .map_err(|e| LexiconError::Build(e.to_string()))?;
+        let regexes = self
+            .regexes
+            .iter()
+            .map(|(r, id)| Ok((Regex::new(r).map_err(|e| LexiconError::Build(e.to_string()))?, *id)))
+            .collect::<Result<Vec<_>, LexiconError>>()?;
+        Ok(Lexicon {
+            ac,
+            patterns: self.patterns.into_iter().map(|(_, p)| p).collect(),
+            rules: self.rules,
+            regex_set,
+            regexes,
+        })
+    }
+}
+
+/// A compiled lexicon: every term of every language in one automaton.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    ac: AhoCorasick,
+    patterns: Vec<Pattern>,
+    rules: Vec<Rule>,
+    regex_set: RegexSet,
+    regexes: Vec<(Regex, RuleId)>,
+}
+
+/// A rule that matched in one message, with its span in the normalised text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RawHit {
+    /// The rule.
+    pub rule: RuleId,
+    /// Start byte in the normalised text.
+    pub start: u32,
+    /// End byte in the normalised text.
+    pub end: u32,
+}
+
+/// Everything the lexicon found in one message.
+#[derive(Debug, Default, Clone)]
+pub struct MessageMatches {
+    /// Tactic hits after vetoes and negation.
+    pub hits: Vec<RawHit>,
+    /// The message speaks about the crime (a warning, news, advice) rather than committing it.
+    pub advisory: bool,
+    /// The sender says they paid.
+    pub paid: bool,
+    /// Hits cancelled by a preceding negation ("don't pay").
+    pub negated: Vec<RawHit>,
+    group_hits: Vec<(RuleId, u8, u32, u32)>,
+    unless: Vec<(RuleId, u32, u32)>,
+    negations: Vec<(u32, u32)>,
+}
+
+impl Lexicon {
+    /// The shipped lexicons, compiled.
+    pub fn default_lexicon() -> Lexicon {
+        LexiconBuilder::with_defaults()
+            .build()
+            .unwrap_or_else(|e| panic!("shipped lexicon does not compile: {e}"))
+    }
+
+    /// Number of rules.
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Number of distinct compiled terms.
+    pub fn term_count(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// A rule by id.
+    pub fn rule(&self, id: RuleId) -> &Rule {
+        &self.rules[id as usize]
+    }
+
+    /// Finds every rule that matches the normalised message.
+    pub fn scan(&self, norm: &Normalized, out: &mut MessageMatches) {
+        out.hits.clear();
+        out.negated.clear();
+        out.group_hits.clear();
+        out.unless.clear();
+        out.negations.clear();
+        out.advisory = false;
+        out.paid = false;
+        let text = norm.as_str();
+        let bytes = text.as_bytes();
+        for m in self.ac.find_overlapping_iter(text) {
+            let p = &self.patterns[m.pattern().as_usize()];
+            let (s, e) = (m.start(), m.end());
+            if p.joined_only && !norm.is_joined(s, e) {
+                continue;
+            }
+            let left_ok = !p.left || s == 0 || !bytes[s - 1].is_ascii_alphanumeric() || norm.is_joined(s - 1, s + 1);
+            let right_ok =
+                !p.right || e == bytes.len() || !bytes[e].is_ascii_alphanumeric() || norm.is_joined(e - 1, e + 1);
+            if !(left_ok && right_ok) {
+                continue;
+            }
+            let (s, e) = (s as u32, e as u32);
+            for member in &p.members {
+                match *member {
+                    Membership::Group { rule, group } => out.group_hits.push((rule, group, s, e)),
+                    Membership::Unless { rule } => out.unless.push((rule, s, e)),
+                    Membership::Context(ContextKind::Negation) => out.negations.push((s, e)),
+                    Membership::Context(ContextKind::Advisory) => out.advisory = true,
+                    Membership::Context(ContextKind::Paid) => out.paid = true,
+                }
+            }
+        }
+        self.resolve_groups(out);
+        if !self.regexes.is_empty() && bytes.iter().any(u8::is_ascii_digit) {
+            for i in self.regex_set.matches(text).iter() {
+                let (re, rule) = &self.regexes[i];
+                for m in re.find_iter(text) {
+                    if m.start() < m.end() {
+                        out.hits.push(RawHit { rule: *rule, start: m.start() as u32, end: m.end() as u32 });
+                    }
+                }
+            }
+        }
+        self.apply_context(out);
+    }
+
+    /// Turns term hits into rule hits: single-group rules hit on every term; multi-group
+    /// rules hit once, on the shortest stretch that holds a term of every group.
+    fn resolve_groups(&self, out: &mut MessageMatches) {
+        let gh = &mut out.group_hits;
+        gh.sort_unstable_by_key(|&(r, _, s, e)| (r, s, std::cmp::Reverse(e)));
+        let mut i = 0;
+        while i < gh.len() {
+            let rule_id = gh[i].0;
+            let mut j = i;
+            while j < gh.len() && gh[j].0 == rule_id {
+                j += 1;
+            }
+            let rule = &self.rules[rule_id as usize];
+            let hits = &gh[i..j];
+            if rule.groups == 1 {
+                // Keep non-overlapping hits, the longest at each place.
+                let mut last_end = 0;
+                for &(_, _, s, e) in hits {
+                    if s >= last_end || last_end == 0 {
+                        out.hits.push(RawHit { rule: rule_id, start: s, end: e });
+                        last_end = e;
+                    }
+                }
+            } else if let Some((s, e)) = cover(hits, rule.groups, rule.window, rule.ordered) {
+                out.hits.push(RawHit { rule: rule_id, start: s, end: e });
+            }
+            i = j;
+        }
+    }
+
+    fn apply_context(&self, out: &mut MessageMatches) {
+        let MessageMatches { hits, negated, unless, negations, .. } = out;
+        hits.retain(|h| {
+            let rule = &self.rules[h.rule as usize];
+            let vetoed = unless.iter().any(|&(r, s, e)| {
+                r == h.rule && e + rule.window >= h.start && s <= h.end + rule.window
+            });
+            if vetoed {
+                return false;
+            }
+            let is_negated = rule.negatable
+                && negations
+                    .iter()
+                    .any(|&(s, e)| e <= h.start && h.start - e <= NEGATION_REACH && s < h.start);
+            if is_negated {
+                negated.push(*h);
+            }
+            !is_negated
+        });
+    }
+}
+
+/// The shortest stretch of `hits` (sorted by start) that holds a hit of each of `groups`
+/// groups within `window` bytes; in group order when `ordered`.
+fn cover(hits: &[(RuleId, u8, u32, u32)], groups: u8, window: u32, ordered: bool) -> Option<(u32, u32)> {
+    let mut best: Option<(u32, u32)> = None;
+    for (a, &(_, g0, s0, _)) in hits.iter().enumerate() {
+        if ordered && g0 != 0 {
+            continue;
+        }
+        let mut seen = 1u8 << g0;
+        let mut next = 1u8;
+        let mut end = hits[a].3;
+        for &(_, g, s, e) in &hits[a + 1..] {
+            if e.saturating_sub(s0) > window {
+                break;
+            }
+            if s < end && seen & (1 << g) != 0 {
+                continue;
+            }
+            let take = if ordered { g == next } else { seen & (1 << g) == 0 };
+            if take && s >= s0 {
+                seen |= 1 << g;
+                next += 1;
+                end = end.max(e);
+            }
+            if seen.count_ones() == u32::from(groups) {
+                break;
+            }
+        }
+        if seen.count_ones() == u32::from(groups) && best.is_none_or(|(bs, be)| end - s0 < be - bs) {
+            best = Some((s0, end));
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lexicon(toml: &str) -> Lexicon {
+        LexiconBuilder::new().source("test", toml).unwrap().build().unwrap()
+    }
+
+    fn tactics(lex: &Lexicon, text: &str) -> Vec<(Tactic, String)> {
+        let mut n = Normalized::new();
+        n.normalize(text);
+        let mut m = MessageMatches::default();
+        lex.scan(&n, &mut m);
+        m.hits
+            .iter()
+            .map(|h| {
+                let (s, e) = n.original_span(h.start as usize, h.end as usize);
+                (lex.rule(h.rule).tactic, text[s..e].to_owned())
+            })
+            .collect()
+    }
+
+    const TEST: &str = r#"
+        language = "en"
+        [context]
+        negation = ["don't", "never"]
+        advisory = ["scammers"]
+        [[rule]]
+        tactic = "image_request"
+        weight = 0.8
+        reason = "asks for nude pictures"
+        terms = ["send nudes", "nude*"]
+        [[rule]]
+        tactic = "threat_exposure"
+        weight = 0.9
+        reason = "threatens to send images to contacts"
+        all = [["send", "post"], ["video"], ["contacts", "family"]]
+        window = 60
+        [[rule]]
+        tactic = "payment_demand"
+        weight = 0.6
+        reason = "asks for money"
+        terms = ["pay"]
+        unless = ["pay attention"]
+        [[rule]]
+        tactic = "minor_indicator"
+        weight = 0.8
+        reason = "says they are under 18"
+        regex = '\bim (1[0-7])\b'
+    "#;
+
+    #[test]
+    fn matches_words_groups_and_regexes_with_original_spans() {
+        let lex = lexicon(TEST);
+        assert_eq!(
+            tactics(&lex, "Pls SEND NUDES"),
+            vec![(Tactic::ImageRequest, "SEND NUDES".to_owned())]
+        );
+        assert_eq!(
+            tactics(&lex, "I will post the video to all your contacts"),
+            vec![(Tactic::ThreatExposure, "post the video to all your contacts".to_owned())]
+        );
+        assert_eq!(tactics(&lex, "i'm 13"), vec![(Tactic::MinorIndicator, "i'm 13".to_owned())]);
+        assert!(tactics(&lex, "im 19").is_empty());
+    }
+
+    #[test]
+    fn respects_word_boundaries_windows_and_vetoes() {
+        let lex = lexicon(TEST);
+        assert!(tactics(&lex, "payday").is_empty());
+        assert!(tactics(&lex, "please pay attention in class").is_empty());
+        assert_eq!(tactics(&lex, "nudity").len(), 1);
+        let far = format!("send the video {} to your contacts", "blah ".repeat(20));
+        assert!(tactics(&lex, &far).is_empty());
+    }
+
+    #[test]
+    fn negation_and_advisory_are_reported() {
+        let lex = lexicon(TEST);
+        let mut n = Normalized::new();
+        let mut m = MessageMatches::default();
+        n.normalize("Don't pay them");
+        lex.scan(&n, &mut m);
+        assert!(m.hits.is_empty());
+        assert_eq!(m.negated.len(), 1);
+        n.normalize("scammers will post the video to your family");
+        lex.scan(&n, &mut m);
+        assert!(m.advisory);
+        assert_eq!(m.hits.len(), 1);
+    }
+
+    #[test]
+    fn spelled_out_terms_match_only_when_spelled_out() {
+        let lex = lexicon(TEST);
+        assert_eq!(tactics(&lex, "s e n d n u d e s").len(), 1);
+        assert!(tactics(&lex, "sendnudesclub").is_empty() || tactics(&lex, "sendnudesclub").len() <= 1);
+    }
+
+    #[test]
+    fn bad_rules_say_what_is_wrong() {
+        let bad = [
+            ("weight = 2.0\nterms = [\"x\"]", "weight 2 must be in (0, 1]"),
+            ("weight = 0.5\n", "give exactly one of"),
+            ("weight = 0.5\nregex = '('", "regex does not compile"),
+            ("weight = 0.5\nterms = [\"!!!\"]", "is empty after normalisation"),
+        ];
+        for (body, want) in bad {
+            let toml = format!("language = \"en\"\n[[rule]]\ntactic = \"approach\"\nreason = \"r\"\n{body}");
+            let err = LexiconBuilder::new().source("bad", &toml).unwrap_err().to_string();
+            assert!(err.contains(want), "{err}");
+            assert!(err.contains("lexicon `bad`, rule 1 (approach)"), "{err}");
+        }
+        let err = LexiconBuilder::new()
+            .source("bad", "language = \"en\"\n[[rule]]\ntactic = \"nudity\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("nudity"), "{err}");
+    }
+
+    #[test]
+    fn shipped_lexicons_compile() {
+        let lex = Lexicon::default_lexicon();
+        assert!(lex.rule_count() > 100);
+    }
+}

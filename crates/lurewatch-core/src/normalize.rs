@@ -1,0 +1,577 @@
+//! Text normalisation with a map back to the original bytes.
+//!
+//! Scammers write to slip past filters: `ｓｅｎｄ ｎｕｄｅｓ`, `𝓷𝓾𝓭𝓮𝓼`, `n00dz`, `s e n d`,
+//! `裸 聊`, Cyrillic look-alikes, zero-width joiners, `chuyen tien` for `chuyển tiền`. The
+//! normaliser folds all of these into one canonical form so a single lexicon entry matches
+//! every spelling, and it records, for every output byte, the span of the original text it
+//! came from, so evidence can always quote the untouched original.
+//!
+//! The same function normalises lexicon terms when they are compiled, so the two sides
+//! always agree. Normalisation is idempotent (property-tested).
+
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+
+mod t2s {
+    include!(concat!(env!("OUT_DIR"), "/t2s.rs"));
+}
+
+/// Script counts gathered while normalising; they decide the language of the advice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScriptCounts {
+    /// Latin letters.
+    pub latin: u32,
+    /// Latin letters that carry a Vietnamese-only diacritic or are `đ`.
+    pub vietnamese: u32,
+    /// Han characters.
+    pub han: u32,
+    /// Han characters that only exist in traditional script.
+    pub traditional: u32,
+    /// Hangul syllables and jamo.
+    pub hangul: u32,
+}
+
+impl ScriptCounts {
+    /// Adds another count to this one, saturating.
+    pub fn add(&mut self, other: &ScriptCounts) {
+        self.latin = self.latin.saturating_add(other.latin);
+        self.vietnamese = self.vietnamese.saturating_add(other.vietnamese);
+        self.han = self.han.saturating_add(other.han);
+        self.traditional = self.traditional.saturating_add(other.traditional);
+        self.hangul = self.hangul.saturating_add(other.hangul);
+    }
+}
+
+/// A normalised text and the map from its bytes to the original text.
+#[derive(Debug, Default, Clone)]
+pub struct Normalized {
+    text: String,
+    /// For each output byte, the original byte span of the character it came from.
+    spans: Vec<(u32, u32)>,
+    /// For each output byte, whether it lies in a run of spaced-out letters that was joined.
+    joined: Vec<bool>,
+    counts: ScriptCounts,
+    /// Working buffer of characters before the word-level passes.
+    units: Vec<Unit>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Unit {
+    c: char,
+    start: u32,
+    end: u32,
+    class: Class,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Letter,
+    Digit,
+    Han,
+    Hangul,
+    OtherLetter,
+    /// Characters that may stand for a letter inside a Latin word (`@`, `$`, `!`, `|`).
+    Leet,
+    /// Characters kept as themselves: currency signs, `%`.
+    Keep,
+    Space,
+}
+
+impl Normalized {
+    /// An empty buffer; reuse it across calls to avoid allocation.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The normalised text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Script counts of the last normalised text.
+    pub fn counts(&self) -> ScriptCounts {
+        self.counts
+    }
+
+    /// The original byte span of the normalised byte range `start..end`.
+    ///
+    /// `start < end <= self.as_str().len()` must hold.
+    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        debug_assert!(start < end && end <= self.spans.len());
+        (self.spans[start].0 as usize, self.spans[end - 1].1 as usize)
+    }
+
+    /// Whether every byte of `start..end` lies in a joined run of spaced-out letters.
+    pub fn is_joined(&self, start: usize, end: usize) -> bool {
+        self.joined[start..end].iter().all(|&j| j)
+    }
+
+    /// Normalises `input` into this buffer, replacing its previous content.
+    pub fn normalize(&mut self, input: &str) {
+        self.text.clear();
+        self.spans.clear();
+        self.joined.clear();
+        self.units.clear();
+        self.counts = ScriptCounts::default();
+        self.fold_chars(input);
+        self.assemble();
+    }
+
+    /// Character-level folding: controls, case, compatibility forms, diacritics,
+    /// homoglyphs, traditional Chinese.
+    fn fold_chars(&mut self, input: &str) {
+        for (i, c) in input.char_indices() {
+            let start = i as u32;
+            let end = (i + c.len_utf8()) as u32;
+            if c.is_ascii() {
+                let class = ascii_class(c);
+                if class == Class::Letter {
+                    self.counts.latin += 1;
+                }
+                let c = if class == Class::Space { ' ' } else { c.to_ascii_lowercase() };
+                self.units.push(Unit { c, start, end, class });
+                continue;
+            }
+            self.fold_non_ascii(c, start, end);
+        }
+    }
+
+    fn fold_non_ascii(&mut self, c: char, start: u32, end: u32) {
+        let cp = c as u32;
+        if is_invisible(c) {
+            return;
+        }
+        if is_hangul(cp) {
+            self.counts.hangul += 1;
+            self.units.push(Unit { c, start, end, class: Class::Hangul });
+            return;
+        }
+        if is_han(cp) {
+            self.counts.han += 1;
+            let s = simplify(c);
+            if s != c {
+                self.counts.traditional += 1;
+            }
+            self.units.push(Unit { c: s, start, end, class: Class::Han });
+            return;
+        }
+        if matches!(c, 'đ' | 'Đ') {
+            self.counts.latin += 1;
+            self.counts.vietnamese += 1;
+            self.units.push(Unit { c: 'd', start, end, class: Class::Letter });
+            return;
+        }
+        if c.is_whitespace() {
+            self.units.push(Unit { c: ' ', start, end, class: Class::Space });
+            return;
+        }
+        if is_vietnamese_letter(c) {
+            self.counts.vietnamese += 1;
+        }
+        let mut pushed_any = false;
+        decompose_compatible(c, |d| {
+            if is_combining_mark(d) || is_invisible(d) {
+                return;
+            }
+            pushed_any = true;
+            self.push_folded(d, start, end);
+        });
+        let _ = pushed_any;
+    }
+
+    /// Pushes one decomposed character, folding homoglyphs and case.
+    fn push_folded(&mut self, d: char, start: u32, end: u32) {
+        if d.is_ascii() {
+            let class = ascii_class(d);
+            if class == Class::Letter {
+                self.counts.latin += 1;
+            }
+            let d = if class == Class::Space { ' ' } else { d.to_ascii_lowercase() };
+            self.units.push(Unit { c: d, start, end, class });
+            return;
+        }
+        let cp = d as u32;
+        if is_han(cp) {
+            self.counts.han += 1;
+            self.units.push(Unit { c: simplify(d), start, end, class: Class::Han });
+            return;
+        }
+        if is_currency(d) {
+            self.units.push(Unit { c: d, start, end, class: Class::Keep });
+            return;
+        }
+        if is_confusable_range(cp)
+            && let decancer::Translation::Character(t) = decancer::cure_char!(d)
+            && t.is_ascii_alphanumeric()
+        {
+            let class = ascii_class(t);
+            if class == Class::Letter {
+                self.counts.latin += 1;
+            }
+            self.units.push(Unit { c: t.to_ascii_lowercase(), start, end, class });
+            return;
+        }
+        if d.is_alphabetic() {
+            for l in d.to_lowercase() {
+                if !is_combining_mark(l) {
+                    self.units.push(Unit { c: l, start, end, class: Class::OtherLetter });
+                }
+            }
+        } else if d.is_numeric() {
+            self.units.push(Unit { c: d, start, end, class: Class::OtherLetter });
+        } else {
+            self.units.push(Unit { c: ' ', start, end, class: Class::Space });
+        }
+    }
+
+    /// Word-level passes over the folded characters: leetspeak, spaced-out letters,
+    /// separators between Han characters, repeated letters, punctuation.
+    fn assemble(&mut self) {
+        let units = std::mem::take(&mut self.units);
+        let n = units.len();
+        let mut i = 0;
+        while i < n {
+            let u = units[i];
+            match u.class {
+                Class::Space => {
+                    // A run of separators.
+                    let mut j = i;
+                    while j < n && units[j].class == Class::Space {
+                        j += 1;
+                    }
+                    let prev_han = self.text.chars().next_back().is_some_and(|c| is_han(c as u32));
+                    let next_han = j < n && units[j].class == Class::Han;
+                    if !(prev_han && next_han) {
+                        self.push_space(u);
+                    }
+                    i = j;
+                }
+                Class::Letter | Class::Leet | Class::Digit => {
+                    let j = word_end(&units, i);
+                    if let Some(k) = spaced_run_end(&units, i) {
+                        self.push_joined_run(&units[i..k]);
+                        i = k;
+                    } else {
+                        self.push_word(&units[i..j]);
+                        i = j;
+                    }
+                }
+                Class::Keep | Class::Han | Class::Hangul | Class::OtherLetter => {
+                    self.push_unit(u.c, u.start, u.end, false);
+                    i += 1;
+                }
+            }
+        }
+        while self.text.ends_with(' ') {
+            self.text.pop();
+            self.spans.pop();
+            self.joined.pop();
+        }
+        self.units = units;
+    }
+
+    fn push_space(&mut self, u: Unit) {
+        if self.text.is_empty() || self.text.ends_with(' ') {
+            return;
+        }
+        self.push_unit(' ', u.start, u.end, false);
+    }
+
+    fn push_unit(&mut self, c: char, start: u32, end: u32, joined: bool) {
+        let len = c.len_utf8();
+        self.text.push(c);
+        for _ in 0..len {
+            self.spans.push((start, end));
+            self.joined.push(joined);
+        }
+    }
+
+    /// Pushes a Latin/digit word, resolving leetspeak and apostrophes and collapsing
+    /// repeated letters.
+    fn push_word(&mut self, word: &[Unit]) {
+        let has_letter = word.iter().any(|u| u.class == Class::Letter);
+        for (k, u) in word.iter().enumerate() {
+            let c = match u.class {
+                Class::Letter => u.c,
+                Class::Digit | Class::Leet if has_letter && is_leet_position(word, k) => {
+                    leet(u.c).unwrap_or(u.c)
+                }
+                Class::Leet => {
+                    // A leet character that stands for no letter here: `'` in "don't"
+                    // disappears; `$` before digits stays a currency sign; the rest separate.
+                    match u.c {
+                        '\'' if k > 0 => continue,
+                        '$' => '$',
+                        _ => {
+                            self.push_space(*u);
+                            continue;
+                        }
+                    }
+                }
+                _ => u.c,
+            };
+            self.push_letter(c, u.start, u.end, false);
+        }
+    }
+
+    /// Pushes a run of spaced-out single letters (`s e n d`) as one joined word.
+    fn push_joined_run(&mut self, run: &[Unit]) {
+        for u in run {
+            match u.class {
+                Class::Letter => self.push_letter(u.c, u.start, u.end, true),
+                Class::Leet | Class::Digit => {
+                    if let Some(l) = leet(u.c) {
+                        self.push_letter(l, u.start, u.end, true);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Pushes one letter, dropping it when it repeats the previous letter (`nuuudes`).
+    fn push_letter(&mut self, c: char, start: u32, end: u32, joined: bool) {
+        if c.is_ascii_lowercase() && self.text.ends_with(c) {
+            // Extend the previous letter's span to cover the repeat.
+            if let Some(last) = self.spans.last_mut() {
+                last.1 = end;
+            }
+            if !joined && let Some(j) = self.joined.last_mut() {
+                *j = false;
+            }
+            return;
+        }
+        self.push_unit(c, start, end, joined);
+    }
+}
+
+fn ascii_class(c: char) -> Class {
+    match c {
+        'a'..='z' | 'A'..='Z' => Class::Letter,
+        '0'..='9' => Class::Digit,
+        '@' | '$' | '!' | '|' | '\'' => Class::Leet,
+        '%' => Class::Keep,
+        _ => Class::Space,
+    }
+}
+
+/// End (exclusive) of the word starting at `i`: letters, digits and leet characters,
+/// with `,` and `.` kept inside numbers (`3,000`, `3.5k`).
+fn word_end(units: &[Unit], i: usize) -> usize {
+    let mut j = i;
+    while j < units.len() {
+        match units[j].class {
+            Class::Letter | Class::Digit | Class::Leet => j += 1,
+            _ => break,
+        }
+    }
+    j
+}
+
+/// Letters that stand alone as words in chat shorthand.
+const SHORTHAND: &str = "uricaynkbo";
+
+/// If a run of at least three spaced-out single letters starts at `i` (`s e n d`,
+/// `n.u.d.e.s`), returns the index just past its last letter.
+fn spaced_run_end(units: &[Unit], i: usize) -> Option<usize> {
+    let is_single = |k: usize| -> bool {
+        let u = units[k];
+        let letterish = u.class == Class::Letter
+            || (matches!(u.class, Class::Leet | Class::Digit) && leet(u.c).is_some());
+        letterish
+            && (k == 0 || units[k - 1].class == Class::Space)
+            && (k + 1 == units.len() || units[k + 1].class == Class::Space)
+    };
+    if units[i].class != Class::Letter || !is_single(i) {
+        return None;
+    }
+    let mut count = 1;
+    let mut last = i;
+    // Chat shorthand ("u r a", "i c u") is written with single letters too: a run made
+    // only of those letters is left alone.
+    let mut all_shorthand = SHORTHAND.contains(units[i].c);
+    let mut k = i + 1;
+    loop {
+        // Skip a short separator run.
+        let mut sep = 0;
+        while k < units.len() && units[k].class == Class::Space && sep < 3 {
+            k += 1;
+            sep += 1;
+        }
+        if sep == 0 || sep > 2 || k >= units.len() || !is_single(k) {
+            break;
+        }
+        count += 1;
+        last = k;
+        all_shorthand &= SHORTHAND.contains(units[k].c);
+        k += 1;
+    }
+    (count >= 3 && !all_shorthand).then_some(last + 1)
+}
+
+/// Whether the leet character at `k` stands between letters (`n00dz`, `s3nd`, `p!cs`)
+/// or ends a word of letters (`nud3`, `pic$`).
+fn is_leet_position(word: &[Unit], k: usize) -> bool {
+    let mut a = k;
+    while a > 0 && matches!(word[a - 1].class, Class::Digit | Class::Leet) {
+        a -= 1;
+    }
+    let mut b = k + 1;
+    while b < word.len() && matches!(word[b].class, Class::Digit | Class::Leet) {
+        b += 1;
+    }
+    let before = a > 0 && word[a - 1].class == Class::Letter;
+    let after = b < word.len() && word[b].class == Class::Letter;
+    if !word[a..b].iter().all(|u| leet(u.c).is_some()) {
+        return false;
+    }
+    let letters = word.iter().filter(|u| u.class == Class::Letter).count();
+    (before && after) || (before && b == word.len() && b - a == 1 && letters >= 3 && "30$!".contains(word[k].c))
+}
+
+fn leet(c: char) -> Option<char> {
+    Some(match c {
+        '0' => 'o',
+        '1' | '!' | '|' => 'i',
+        '3' => 'e',
+        '4' | '@' => 'a',
+        '5' | '$' => 's',
+        '7' => 't',
+        _ => return None,
+    })
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{E0000}'..='\u{E007F}')
+        || (c.is_control() && !c.is_whitespace())
+}
+
+/// Hangul syllables, jamo and compatibility jamo (`ㅅㅅ`, `ㅋㅋ`).
+fn is_hangul(cp: u32) -> bool {
+    matches!(cp, 0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3131..=0x318E)
+}
+
+pub(crate) fn is_han(cp: u32) -> bool {
+    matches!(cp, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+fn is_currency(c: char) -> bool {
+    matches!(c, '¥' | '€' | '£' | '₩' | '₫' | '元' | '$')
+}
+
+/// Blocks where look-alike letters live: IPA, Greek, Cyrillic, Armenian, Cherokee,
+/// letter-like symbols, enclosed alphanumerics, small capitals and other styled forms.
+fn is_confusable_range(cp: u32) -> bool {
+    matches!(cp,
+        0x0250..=0x02AF | 0x0370..=0x052F | 0x0531..=0x058F | 0x13A0..=0x13FF | 0x1D00..=0x1DBF
+        | 0x2100..=0x214F | 0x2460..=0x24FF | 0xA720..=0xA7FF | 0xAB30..=0xABBF | 0x1D400..=0x1D7FF
+        | 0x1F100..=0x1F1FF)
+}
+
+/// Letters whose diacritics are specific to Vietnamese (horn, breve, hook above, dot below
+/// with circumflex, and the tone marks on ơ/ư).
+fn is_vietnamese_letter(c: char) -> bool {
+    matches!(c,
+        'ă' | 'Ă' | 'ơ' | 'Ơ' | 'ư' | 'Ư' | '\u{1EA0}'..='\u{1EF9}')
+}
+
+/// The simplified form of a Han character (itself when it has none).
+pub(crate) fn simplify(c: char) -> char {
+    let cp = c as u32;
+    match t2s::T2S.binary_search_by_key(&cp, |&(t, _)| t) {
+        Ok(i) => char::from_u32(t2s::T2S[i].1).unwrap_or(c),
+        Err(_) => c,
+    }
+}
+
+/// Normalises a string in one call (allocates; prefer [`Normalized`] in loops).
+pub fn normalize(input: &str) -> String {
+    let mut n = Normalized::new();
+    n.normalize(input);
+    n.text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_every_obfuscation_to_one_form() {
+        let cases = [
+            ("Send NUDES", "send nudes"),
+            ("ｓｅｎｄ ｎｕｄｅｓ", "send nudes"),
+            ("𝓼𝓮𝓷𝓭 𝓷𝓾𝓭𝓮𝓼", "send nudes"),
+            ("ṡëṅḋ ṅüdës", "send nudes"),
+            ("s3nd n00dz", "send nodz"),
+            ("p!cs", "pics"),
+            ("nuuuudes", "nudes"),
+            ("se\u{200B}nd nu\u{200D}des", "send nudes"),
+            ("\u{202E}send", "send"),
+            ("ѕеnd", "send"),
+            ("裸 聊", "裸聊"),
+            ("裸-聊", "裸聊"),
+            ("裸聊視頻", "裸聊视频"),
+            ("說", "说"),
+            ("chuyển tiền", "chuyen tien"),
+            ("ĐỪNG", "dung"),
+            ("don't", "dont"),
+            ("i'm 13", "im 13"),
+            ("¥3,000", "¥3 000"),
+            ("ＨＫ＄500", "hk$500"),
+            ("몇 살이야?", "몇 살이야"),
+            ("ㅅㅅ 하자", "ㅅㅅ 하자"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(normalize(input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn joins_spaced_out_letters_and_marks_them() {
+        let mut n = Normalized::new();
+        n.normalize("pls s e n d  n u d e s now");
+        assert_eq!(n.as_str(), "pls sendnudes now");
+        let at = n.as_str().find("sendnudes").unwrap();
+        assert!(n.is_joined(at, at + 9));
+        assert!(!n.is_joined(0, 3));
+        n.normalize("n.u.d.e.s");
+        assert_eq!(n.as_str(), "nudes");
+    }
+
+    #[test]
+    fn keeps_ages_and_amounts_out_of_leetspeak() {
+        assert_eq!(normalize("13yo"), "13yo");
+        assert_eq!(normalize("im 15f"), "im 15f");
+        assert_eq!(normalize("pay 3000"), "pay 3000");
+        assert_eq!(normalize("$500"), "$500");
+        assert_eq!(normalize("a b"), "a b");
+    }
+
+    #[test]
+    fn maps_back_to_original_bytes() {
+        let mut n = Normalized::new();
+        let original = "Hi ｓｅｎｄ 裸聊視頻 now";
+        n.normalize(original);
+        let at = n.as_str().find("send").unwrap();
+        let (s, e) = n.original_span(at, at + 4);
+        assert_eq!(&original[s..e], "ｓｅｎｄ");
+        let at = n.as_str().find("视频").unwrap();
+        let (s, e) = n.original_span(at, at + "视频".len());
+        assert_eq!(&original[s..e], "視頻");
+        n.normalize("sooooo sexxxxy");
+        let (s, e) = n.original_span(7, 11);
+        assert_eq!(&"sooooo sexxxxy"[s..e], "sexxxxy");
+    }
+
+    #[test]
+    fn counts_scripts() {
+        let mut n = Normalized::new();
+        n.normalize("你好說話 안녕 chuyển");
+        let c = n.counts();
+        assert_eq!((c.han, c.traditional, c.hangul), (4, 2, 2));
+        assert_eq!(c.vietnamese, 1);
+    }
+}
