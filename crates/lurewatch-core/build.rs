@@ -19,7 +19,9 @@ fn main() {
     let mut buf = String::new();
     for &(lo, hi) in BLOCKS {
         for cp in lo..=hi {
-            let Some(c) = char::from_u32(cp) else { continue };
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
             buf.clear();
             buf.push(c);
             for converter in &converters {
@@ -35,8 +37,12 @@ fn main() {
         }
     }
     pairs.sort_unstable();
-    let mut code = String::from("/// Traditional → simplified pairs, sorted by the traditional code point.\n");
-    code.push_str(&format!("pub(crate) static T2S: [(u32, u32); {}] = [\n", pairs.len()));
+    let mut code =
+        String::from("/// Traditional → simplified pairs, sorted by the traditional code point.\n");
+    code.push_str(&format!(
+        "pub(crate) static T2S: [(u32, u32); {}] = [\n",
+        pairs.len()
+    ));
     for (t, s) in &pairs {
         code.push_str(&format!("    (0x{t:X}, 0x{s:X}),\n"));
     }

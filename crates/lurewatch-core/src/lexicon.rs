@@ -20,7 +20,8 @@
 //! (`nude*` matches "nudes", "nudity"). Hangul terms with spaces also match without them
 //! (Korean spacing is loose).
 //!
-//! The `[context]` table lists `negation` terms, `advisory` terms (speech about the crime
+//! The `[context]` table lists `negation` terms (and `negation_after` for languages that
+//! negate after the verb, like Korean "보내지 마세요"), `advisory` terms (speech about the crime
 //! rather than the crime: "scammers", "警方提醒", "police warn") and `paid` terms (the
 //! other party says they paid, which turns a later demand into a repeat demand).
 //!
@@ -109,6 +110,8 @@ struct ContextSpec {
     #[serde(default)]
     negation: Vec<String>,
     #[serde(default)]
+    negation_after: Vec<String>,
+    #[serde(default)]
     advisory: Vec<String>,
     #[serde(default)]
     paid: Vec<String>,
@@ -157,6 +160,7 @@ pub struct Rule {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum ContextKind {
     Negation,
+    NegationAfter,
     Advisory,
     Paid,
 }
@@ -210,6 +214,7 @@ impl LexiconBuilder {
         })?;
         for (kind, terms) in [
             (ContextKind::Negation, &spec.context.negation),
+            (ContextKind::NegationAfter, &spec.context.negation_after),
             (ContextKind::Advisory, &spec.context.advisory),
             (ContextKind::Paid, &spec.context.paid),
         ] {
@@ -284,8 +289,14 @@ impl LexiconBuilder {
         }
         for (g, terms) in groups.iter().enumerate() {
             for term in terms {
-                self.add_term(term, Membership::Group { rule: id, group: g as u8 })
-                    .map_err(|m| format!("term {term:?}: {m}"))?;
+                self.add_term(
+                    term,
+                    Membership::Group {
+                        rule: id,
+                        group: g as u8,
+                    },
+                )
+                .map_err(|m| format!("term {term:?}: {m}"))?;
             }
         }
         for term in &spec.unless {
@@ -321,7 +332,14 @@ impl LexiconBuilder {
         Ok(())
     }
 
-    fn push_pattern(&mut self, text: String, left: bool, right: bool, joined_only: bool, m: Membership) {
+    fn push_pattern(
+        &mut self,
+        text: String,
+        left: bool,
+        right: bool,
+        joined_only: bool,
+        m: Membership,
+    ) {
         let key = (text, left, right, joined_only);
         let idx = match self.index.get(&key) {
             Some(&i) => i,
@@ -329,7 +347,12 @@ impl LexiconBuilder {
                 let i = self.patterns.len();
                 self.patterns.push((
                     key.0.clone(),
-                    Pattern { left, right, joined_only, members: Vec::new() },
+                    Pattern {
+                        left,
+                        right,
+                        joined_only,
+                        members: Vec::new(),
+                    },
                 ));
                 self.index.insert(key, i);
                 i
@@ -353,7 +376,12 @@ impl LexiconBuilder {
         let regexes = self
             .regexes
             .iter()
-            .map(|(r, id)| Ok((Regex::new(r).map_err(|e| LexiconError::Build(e.to_string()))?, *id)))
+            .map(|(r, id)| {
+                Ok((
+                    Regex::new(r).map_err(|e| LexiconError::Build(e.to_string()))?,
+                    *id,
+                ))
+            })
             .collect::<Result<Vec<_>, LexiconError>>()?;
         Ok(Lexicon {
             ac,
@@ -400,6 +428,7 @@ pub struct MessageMatches {
     group_hits: Vec<(RuleId, u8, u32, u32)>,
     unless: Vec<(RuleId, u32, u32)>,
     negations: Vec<(u32, u32)>,
+    negations_after: Vec<u32>,
 }
 
 impl Lexicon {
@@ -432,6 +461,7 @@ impl Lexicon {
         out.group_hits.clear();
         out.unless.clear();
         out.negations.clear();
+        out.negations_after.clear();
         out.advisory = false;
         out.paid = false;
         let text = norm.as_str();
@@ -442,9 +472,14 @@ impl Lexicon {
             if p.joined_only && !norm.is_joined(s, e) {
                 continue;
             }
-            let left_ok = !p.left || s == 0 || !bytes[s - 1].is_ascii_alphanumeric() || norm.is_joined(s - 1, s + 1);
-            let right_ok =
-                !p.right || e == bytes.len() || !bytes[e].is_ascii_alphanumeric() || norm.is_joined(e - 1, e + 1);
+            let left_ok = !p.left
+                || s == 0
+                || !bytes[s - 1].is_ascii_alphanumeric()
+                || norm.is_joined(s - 1, s + 1);
+            let right_ok = !p.right
+                || e == bytes.len()
+                || !bytes[e].is_ascii_alphanumeric()
+                || norm.is_joined(e - 1, e + 1);
             if !(left_ok && right_ok) {
                 continue;
             }
@@ -454,6 +489,7 @@ impl Lexicon {
                     Membership::Group { rule, group } => out.group_hits.push((rule, group, s, e)),
                     Membership::Unless { rule } => out.unless.push((rule, s, e)),
                     Membership::Context(ContextKind::Negation) => out.negations.push((s, e)),
+                    Membership::Context(ContextKind::NegationAfter) => out.negations_after.push(s),
                     Membership::Context(ContextKind::Advisory) => out.advisory = true,
                     Membership::Context(ContextKind::Paid) => out.paid = true,
                 }
@@ -465,7 +501,11 @@ impl Lexicon {
                 let (re, rule) = &self.regexes[i];
                 for m in re.find_iter(text) {
                     if m.start() < m.end() {
-                        out.hits.push(RawHit { rule: *rule, start: m.start() as u32, end: m.end() as u32 });
+                        out.hits.push(RawHit {
+                            rule: *rule,
+                            start: m.start() as u32,
+                            end: m.end() as u32,
+                        });
                     }
                 }
             }
@@ -492,19 +532,34 @@ impl Lexicon {
                 let mut last_end = 0;
                 for &(_, _, s, e) in hits {
                     if s >= last_end || last_end == 0 {
-                        out.hits.push(RawHit { rule: rule_id, start: s, end: e });
+                        out.hits.push(RawHit {
+                            rule: rule_id,
+                            start: s,
+                            end: e,
+                        });
                         last_end = e;
                     }
                 }
             } else if let Some((s, e)) = cover(hits, rule.groups, rule.window, rule.ordered) {
-                out.hits.push(RawHit { rule: rule_id, start: s, end: e });
+                out.hits.push(RawHit {
+                    rule: rule_id,
+                    start: s,
+                    end: e,
+                });
             }
             i = j;
         }
     }
 
     fn apply_context(&self, out: &mut MessageMatches) {
-        let MessageMatches { hits, negated, unless, negations, .. } = out;
+        let MessageMatches {
+            hits,
+            negated,
+            unless,
+            negations,
+            negations_after,
+            ..
+        } = out;
         hits.retain(|h| {
             let rule = &self.rules[h.rule as usize];
             let vetoed = unless.iter().any(|&(r, s, e)| {
@@ -516,7 +571,11 @@ impl Lexicon {
             let is_negated = rule.negatable
                 && negations
                     .iter()
-                    .any(|&(s, e)| e <= h.start && h.start - e <= NEGATION_REACH && s < h.start);
+                    .any(|&(s, e)| e <= h.start && h.start - e <= NEGATION_REACH && s < h.start)
+                || rule.negatable
+                    && negations_after
+                        .iter()
+                        .any(|&s| s >= h.start && s <= h.end + NEGATION_REACH);
             if is_negated {
                 negated.push(*h);
             }
@@ -527,7 +586,12 @@ impl Lexicon {
 
 /// The shortest stretch of `hits` (sorted by start) that holds a hit of each of `groups`
 /// groups within `window` bytes; in group order when `ordered`.
-fn cover(hits: &[(RuleId, u8, u32, u32)], groups: u8, window: u32, ordered: bool) -> Option<(u32, u32)> {
+fn cover(
+    hits: &[(RuleId, u8, u32, u32)],
+    groups: u8,
+    window: u32,
+    ordered: bool,
+) -> Option<(u32, u32)> {
     let mut best: Option<(u32, u32)> = None;
     for (a, &(_, g0, s0, _)) in hits.iter().enumerate() {
         if ordered && g0 != 0 {
@@ -543,7 +607,11 @@ fn cover(hits: &[(RuleId, u8, u32, u32)], groups: u8, window: u32, ordered: bool
             if s < end && seen & (1 << g) != 0 {
                 continue;
             }
-            let take = if ordered { g == next } else { seen & (1 << g) == 0 };
+            let take = if ordered {
+                g == next
+            } else {
+                seen & (1 << g) == 0
+            };
             if take && s >= s0 {
                 seen |= 1 << g;
                 next += 1;
@@ -553,7 +621,8 @@ fn cover(hits: &[(RuleId, u8, u32, u32)], groups: u8, window: u32, ordered: bool
                 break;
             }
         }
-        if seen.count_ones() == u32::from(groups) && best.is_none_or(|(bs, be)| end - s0 < be - bs) {
+        if seen.count_ones() == u32::from(groups) && best.is_none_or(|(bs, be)| end - s0 < be - bs)
+        {
             best = Some((s0, end));
         }
     }
@@ -565,7 +634,11 @@ mod tests {
     use super::*;
 
     fn lexicon(toml: &str) -> Lexicon {
-        LexiconBuilder::new().source("test", toml).unwrap().build().unwrap()
+        LexiconBuilder::new()
+            .source("test", toml)
+            .unwrap()
+            .build()
+            .unwrap()
     }
 
     fn tactics(lex: &Lexicon, text: &str) -> Vec<(Tactic, String)> {
@@ -620,9 +693,15 @@ mod tests {
         );
         assert_eq!(
             tactics(&lex, "I will post the video to all your contacts"),
-            vec![(Tactic::ThreatExposure, "post the video to all your contacts".to_owned())]
+            vec![(
+                Tactic::ThreatExposure,
+                "post the video to all your contacts".to_owned()
+            )]
         );
-        assert_eq!(tactics(&lex, "i'm 13"), vec![(Tactic::MinorIndicator, "i'm 13".to_owned())]);
+        assert_eq!(
+            tactics(&lex, "i'm 13"),
+            vec![(Tactic::MinorIndicator, "i'm 13".to_owned())]
+        );
         assert!(tactics(&lex, "im 19").is_empty());
     }
 
@@ -631,7 +710,7 @@ mod tests {
         let lex = lexicon(TEST);
         assert!(tactics(&lex, "payday").is_empty());
         assert!(tactics(&lex, "please pay attention in class").is_empty());
-        assert_eq!(tactics(&lex, "nudity").len(), 1);
+        assert_eq!(tactics(&lex, "nudez").len(), 1);
         let far = format!("send the video {} to your contacts", "blah ".repeat(20));
         assert!(tactics(&lex, &far).is_empty());
     }
@@ -655,20 +734,33 @@ mod tests {
     fn spelled_out_terms_match_only_when_spelled_out() {
         let lex = lexicon(TEST);
         assert_eq!(tactics(&lex, "s e n d n u d e s").len(), 1);
-        assert!(tactics(&lex, "sendnudesclub").is_empty() || tactics(&lex, "sendnudesclub").len() <= 1);
+        assert!(
+            tactics(&lex, "sendnudesclub").is_empty() || tactics(&lex, "sendnudesclub").len() <= 1
+        );
     }
 
     #[test]
     fn bad_rules_say_what_is_wrong() {
         let bad = [
-            ("weight = 2.0\nterms = [\"x\"]", "weight 2 must be in (0, 1]"),
+            (
+                "weight = 2.0\nterms = [\"x\"]",
+                "weight 2 must be in (0, 1]",
+            ),
             ("weight = 0.5\n", "give exactly one of"),
             ("weight = 0.5\nregex = '('", "regex does not compile"),
-            ("weight = 0.5\nterms = [\"!!!\"]", "is empty after normalisation"),
+            (
+                "weight = 0.5\nterms = [\"!!!\"]",
+                "is empty after normalisation",
+            ),
         ];
         for (body, want) in bad {
-            let toml = format!("language = \"en\"\n[[rule]]\ntactic = \"approach\"\nreason = \"r\"\n{body}");
-            let err = LexiconBuilder::new().source("bad", &toml).unwrap_err().to_string();
+            let toml = format!(
+                "language = \"en\"\n[[rule]]\ntactic = \"approach\"\nreason = \"r\"\n{body}"
+            );
+            let err = LexiconBuilder::new()
+                .source("bad", &toml)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(want), "{err}");
             assert!(err.contains("lexicon `bad`, rule 1 (approach)"), "{err}");
         }
