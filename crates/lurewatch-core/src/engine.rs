@@ -1,0 +1,680 @@
+//! The conversation engine: message by message, tactics become an explained assessment.
+//!
+//! ```
+//! use lurewatch_core::{Engine, Message, Category};
+//!
+//! let engine = Engine::new();
+//! let mut conv = engine.conversation();
+//! conv.push(&Message::new("stranger", "I recorded the video call and I have all your contacts"));
+//! conv.push(&Message::new("stranger", "Pay $500 now or I will send the video to your family"));
+//! let a = conv.assessment("demo");
+//! assert_eq!(a.category, Category::Sextortion);
+//! assert_eq!(a.suspect.as_deref(), Some("stranger"));
+//! ```
+//!
+//! The state kept per conversation is bounded: per sender (at most [`MAX_SENDERS`]) a
+//! strength, a count and at most [`EVIDENCE_PER_TACTIC`] quotes per tactic, and a bitset of
+//! the rules seen. It does not grow with the number of messages.
+
+use serde::{Deserialize, Serialize};
+
+use crate::advice::{AdviceBook, AdviceItem, Language};
+use crate::lexicon::{Lexicon, MessageMatches, RawHit};
+use crate::normalize::{Normalized, ScriptCounts};
+use crate::scorer::{MessageView, Scorer, ScorerEvidence, ScorerState};
+use crate::tactic::{Category, Level, Tactic};
+
+/// Senders tracked per conversation; further senders share the last slot.
+pub const MAX_SENDERS: usize = 256;
+/// Quotes kept per sender and tactic.
+pub const EVIDENCE_PER_TACTIC: usize = 3;
+/// Longest quote kept, in bytes.
+pub const MAX_QUOTE: usize = 160;
+/// Longest sender name kept, in bytes.
+pub const MAX_SENDER: usize = 64;
+const OVERFLOW_SENDER: &str = "(other senders)";
+/// Below this risk (0..1) a conversation has no category.
+const CATEGORY_FLOOR: f32 = 0.15;
+
+/// One message of a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Message<'a> {
+    /// Who wrote it (a name, an id or a role).
+    pub sender: &'a str,
+    /// What they wrote.
+    pub text: &'a str,
+    /// When, in seconds since the Unix epoch, if known.
+    pub time: Option<i64>,
+}
+
+impl<'a> Message<'a> {
+    /// A message without a time.
+    pub fn new(sender: &'a str, text: &'a str) -> Self {
+        Message {
+            sender,
+            text,
+            time: None,
+        }
+    }
+}
+
+/// One piece of evidence: a tactic seen in a message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The tactic.
+    pub tactic: Tactic,
+    /// Index of the message in the conversation, from 0.
+    pub message: u32,
+    /// Who wrote it.
+    pub sender: String,
+    /// Start byte of the quote in the original message text.
+    pub start: u32,
+    /// End byte (exclusive) of the quote in the original message text.
+    pub end: u32,
+    /// Short human reason.
+    pub reason: String,
+    /// The original text of the span, cut to a bounded length.
+    pub quote: String,
+}
+
+/// The state of a conversation after a message: cheap to copy, returned by every push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Snapshot {
+    /// Risk 0..=100.
+    pub risk: u8,
+    /// Level derived from the risk.
+    pub level: Level,
+    /// Category.
+    pub category: Category,
+}
+
+/// The full, explained assessment of a conversation. Its JSON form is a public contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assessment {
+    /// The conversation id given by the caller.
+    pub id: String,
+    /// Messages seen.
+    pub messages: u32,
+    /// `sextortion`, `grooming` or `none`.
+    pub category: Category,
+    /// `none` … `critical`.
+    pub level: Level,
+    /// Risk 0..=100.
+    pub risk: u8,
+    /// The sender most likely running the script, if any.
+    pub suspect: Option<String>,
+    /// The most active other sender: the likely person at risk.
+    pub victim: Option<String>,
+    /// Whether a participant says or implies being under 18.
+    pub minor: bool,
+    /// Language of the conversation and of the advice.
+    pub language: Language,
+    /// The suspect's tactics in the order they first appeared along the script.
+    pub stages: Vec<Tactic>,
+    /// Evidence from every sender, by message.
+    pub tactics: Vec<Evidence>,
+    /// First message at which the level reached `medium` (early warning).
+    pub first_alert_message: Option<u32>,
+    /// First message at which the level reached `high`.
+    pub first_high_message: Option<u32>,
+    /// Advice for the person at risk, in [`Assessment::language`].
+    pub advice: Vec<AdviceItem>,
+    /// What learned scorers added, if any are installed.
+    pub model: Vec<ScorerEvidence>,
+}
+
+/// Builds an [`Engine`].
+#[derive(Debug, Default)]
+pub struct EngineBuilder {
+    lexicon: Option<Lexicon>,
+    advice: Option<AdviceBook>,
+    scorers: Vec<Box<dyn Scorer>>,
+}
+
+impl EngineBuilder {
+    /// Uses this lexicon instead of the shipped one.
+    pub fn lexicon(mut self, lexicon: Lexicon) -> Self {
+        self.lexicon = Some(lexicon);
+        self
+    }
+
+    /// Uses this advice instead of the shipped one.
+    pub fn advice(mut self, advice: AdviceBook) -> Self {
+        self.advice = Some(advice);
+        self
+    }
+
+    /// Adds a learned scorer; its probability can raise the risk.
+    pub fn scorer(mut self, scorer: Box<dyn Scorer>) -> Self {
+        self.scorers.push(scorer);
+        self
+    }
+
+    /// The engine.
+    pub fn build(self) -> Engine {
+        Engine {
+            lexicon: self.lexicon.unwrap_or_else(Lexicon::default_lexicon),
+            advice: self.advice.unwrap_or_else(AdviceBook::default_book),
+            scorers: self.scorers,
+        }
+    }
+}
+
+/// The compiled engine: share it (it is `Sync`) and open one [`Conversation`] per chat.
+#[derive(Debug)]
+pub struct Engine {
+    lexicon: Lexicon,
+    advice: AdviceBook,
+    scorers: Vec<Box<dyn Scorer>>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
+    }
+}
+
+impl Engine {
+    /// The engine with the shipped lexicons and advice.
+    pub fn new() -> Engine {
+        EngineBuilder::default().build()
+    }
+
+    /// A builder to change lexicon, advice or scorers.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// The lexicon in use.
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+
+    /// A new, empty conversation.
+    pub fn conversation(&self) -> Conversation<'_> {
+        Conversation {
+            engine: self,
+            state: State::new(self.lexicon.rule_count()),
+            norm: Normalized::new(),
+            matches: MessageMatches::default(),
+            tactics_seen: Vec::new(),
+            scorers: self.scorers.iter().map(|s| s.start()).collect(),
+        }
+    }
+
+    /// Assesses a whole conversation: the fold of [`Conversation::push`].
+    pub fn assess<'a>(
+        &self,
+        id: &str,
+        messages: impl IntoIterator<Item = Message<'a>>,
+    ) -> Assessment {
+        let mut conv = self.conversation();
+        for m in messages {
+            conv.push(&m);
+        }
+        conv.assessment(id)
+    }
+}
+
+/// A conversation being read, message by message.
+pub struct Conversation<'e> {
+    engine: &'e Engine,
+    state: State,
+    norm: Normalized,
+    matches: MessageMatches,
+    tactics_seen: Vec<Tactic>,
+    scorers: Vec<Box<dyn ScorerState>>,
+}
+
+impl std::fmt::Debug for Conversation<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conversation")
+            .field("messages", &self.state.messages)
+            .field("snapshot", &self.snapshot())
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Kept {
+    message: u32,
+    start: u32,
+    end: u32,
+    weight: f32,
+    rule_reason: Box<str>,
+    quote: Box<str>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct TacticState {
+    strength: f32,
+    hits: u32,
+    first: Option<u32>,
+    kept: Vec<Kept>,
+}
+
+#[derive(Debug, Clone)]
+struct Sender {
+    name: Box<str>,
+    messages: u32,
+    tactics: [TacticState; Tactic::COUNT],
+    rules_seen: Vec<u64>,
+    risk: Parts,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Parts {
+    sextortion: f32,
+    lure: f32,
+    grooming: f32,
+}
+
+impl Parts {
+    fn risk(self) -> f32 {
+        self.sextortion.max(self.lure).max(self.grooming)
+    }
+
+    fn category(self) -> Category {
+        if self.risk() < CATEGORY_FLOOR {
+            Category::None
+        } else if self.sextortion.max(self.lure) >= self.grooming {
+            Category::Sextortion
+        } else {
+            Category::Grooming
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct State {
+    messages: u32,
+    senders: Vec<Sender>,
+    rule_words: usize,
+    minor: f32,
+    counts: ScriptCounts,
+    paid: Option<(u32, usize)>,
+    first_alert: Option<u32>,
+    first_high: Option<u32>,
+    snapshot: Snapshot,
+    model_peak: f32,
+}
+
+impl State {
+    fn new(rules: usize) -> State {
+        State {
+            messages: 0,
+            senders: Vec::new(),
+            rule_words: rules.div_ceil(64),
+            minor: 0.0,
+            counts: ScriptCounts::default(),
+            paid: None,
+            first_alert: None,
+            first_high: None,
+            snapshot: Snapshot {
+                risk: 0,
+                level: Level::None,
+                category: Category::None,
+            },
+            model_peak: 0.0,
+        }
+    }
+
+    fn slot(&mut self, name: &str) -> usize {
+        if let Some(i) = self.senders.iter().position(|s| &*s.name == name) {
+            return i;
+        }
+        if self.senders.len() == MAX_SENDERS {
+            return MAX_SENDERS - 1;
+        }
+        let name: Box<str> = if self.senders.len() == MAX_SENDERS - 1 {
+            OVERFLOW_SENDER.into()
+        } else {
+            truncate(name, MAX_SENDER).into()
+        };
+        if let Some(i) = self.senders.iter().position(|s| s.name == name) {
+            return i;
+        }
+        self.senders.push(Sender {
+            name,
+            messages: 0,
+            tactics: Default::default(),
+            rules_seen: vec![0; self.rule_words],
+            risk: Parts::default(),
+        });
+        self.senders.len() - 1
+    }
+
+    fn recompute_minor(&mut self) -> bool {
+        let mut none = 1.0;
+        for s in &self.senders {
+            none *= 1.0 - s.tactics[Tactic::MinorIndicator.index()].strength;
+        }
+        let minor = 1.0 - none;
+        let changed = minor != self.minor;
+        self.minor = minor;
+        changed
+    }
+
+    fn best(&self) -> Option<usize> {
+        let mut best: Option<(usize, f32)> = None;
+        for (i, s) in self.senders.iter().enumerate() {
+            let r = s.risk.risk();
+            if best.is_none_or(|(_, b)| r > b) {
+                best = Some((i, r));
+            }
+        }
+        best.map(|(i, _)| i)
+    }
+}
+
+/// The per-sender risk model: three scripts, each a product of the tactics it needs.
+fn parts(t: &[TacticState; Tactic::COUNT], minor: f32) -> Parts {
+    let e = |tactic: Tactic| t[tactic.index()].strength;
+    let threat = e(Tactic::ThreatExposure).max(0.85 * e(Tactic::ContactsLeverage));
+    let sextortion = threat
+        * (0.35
+            + 0.35 * e(Tactic::PaymentDemand)
+            + 0.15
+                * e(Tactic::SexualContent)
+                    .max(e(Tactic::ImageRequest))
+                    .max(e(Tactic::ContactsLeverage))
+            + 0.15 * e(Tactic::Urgency).max(e(Tactic::RepeatDemand)));
+    let lure = 0.7
+        * e(Tactic::AppInstall).max(0.5 * e(Tactic::PlatformSwitch))
+        * e(Tactic::SexualContent).max(e(Tactic::ImageRequest));
+    let mut none = 1.0;
+    for (tactic, c) in [
+        (Tactic::SexualContent, 0.45),
+        (Tactic::ImageRequest, 0.5),
+        (Tactic::Secrecy, 0.4),
+        (Tactic::MeetingRequest, 0.35),
+        (Tactic::PersonalInfoRequest, 0.2),
+        (Tactic::GiftOrMoneyOffer, 0.25),
+        (Tactic::Flattery, 0.12),
+        (Tactic::Approach, 0.05),
+        (Tactic::PlatformSwitch, 0.15),
+    ] {
+        none *= 1.0 - c * e(tactic);
+    }
+    let grooming = (1.0 - none) * (0.35 + 0.65 * minor);
+    Parts {
+        sextortion,
+        lure,
+        grooming,
+    }
+}
+
+impl Conversation<'_> {
+    /// Reads one more message and returns the updated verdict.
+    pub fn push(&mut self, msg: &Message<'_>) -> Snapshot {
+        let index = self.state.messages;
+        self.state.messages = self.state.messages.saturating_add(1);
+        let slot = self.state.slot(msg.sender);
+        let sender = &mut self.state.senders[slot];
+        sender.messages = sender.messages.saturating_add(1);
+
+        self.norm.normalize(msg.text);
+        self.state.counts.add(&self.norm.counts());
+        let lexicon = &self.engine.lexicon;
+        lexicon.scan(&self.norm, &mut self.matches);
+        let m = &mut self.matches;
+        if m.advisory {
+            // Speech about the crime (a warning, news, advice) is not the crime.
+            m.hits.clear();
+            m.paid = false;
+        } else if m.hits.iter().any(|h| {
+            matches!(
+                lexicon.rule(h.rule).tactic,
+                Tactic::ThreatExposure | Tactic::ContactsLeverage
+            )
+        }) {
+            // "If you don't pay, I will send the video": the negation is part of the threat.
+            m.hits.append(&mut m.negated);
+        }
+
+        let demanded_before =
+            self.state.senders[slot].tactics[Tactic::PaymentDemand.index()].hits > 0;
+        let other_paid = self.state.paid.is_some_and(|(_, who)| who != slot);
+        let mut synth: Option<RawHit> = None;
+        let mut minor_changed = false;
+        self.tactics_seen.clear();
+        for hit in &m.hits {
+            let rule = lexicon.rule(hit.rule);
+            let tactic = rule.tactic;
+            if tactic == Tactic::RepeatDemand && !(demanded_before || other_paid) {
+                // "Not enough" means nothing before any demand or payment.
+                continue;
+            }
+            if tactic == Tactic::PaymentDemand && demanded_before && other_paid && synth.is_none() {
+                synth = Some(*hit);
+            }
+            let sender = &mut self.state.senders[slot];
+            let word = hit.rule as usize / 64;
+            let bit = 1u64 << (hit.rule % 64);
+            let new_rule = sender.rules_seen[word] & bit == 0;
+            sender.rules_seen[word] |= bit;
+            let (s, e) = self
+                .norm
+                .original_span(hit.start as usize, hit.end as usize);
+            let ts = &mut sender.tactics[tactic.index()];
+            if new_rule {
+                ts.strength = 1.0 - (1.0 - ts.strength) * (1.0 - rule.weight);
+                minor_changed |= tactic == Tactic::MinorIndicator;
+            }
+            record(ts, index, s, e, rule.weight, &rule.reason, msg.text);
+            if !self.tactics_seen.contains(&tactic) {
+                self.tactics_seen.push(tactic);
+            }
+        }
+        if let Some(hit) = synth {
+            let (s, e) = self
+                .norm
+                .original_span(hit.start as usize, hit.end as usize);
+            let ts = &mut self.state.senders[slot].tactics[Tactic::RepeatDemand.index()];
+            ts.strength = ts.strength.max(0.9);
+            record(
+                ts,
+                index,
+                s,
+                e,
+                0.9,
+                "demands payment again after the other party paid",
+                msg.text,
+            );
+            self.tactics_seen.push(Tactic::RepeatDemand);
+        }
+        if m.paid {
+            self.state.paid = Some((index, slot));
+        }
+
+        if minor_changed && self.state.recompute_minor() {
+            let minor = self.state.minor;
+            for s in &mut self.state.senders {
+                s.risk = parts(&s.tactics, minor);
+            }
+        } else {
+            let s = &mut self.state.senders[slot];
+            s.risk = parts(&s.tactics, self.state.minor);
+        }
+
+        if !self.scorers.is_empty() {
+            let view = MessageView {
+                index,
+                sender: msg.sender,
+                text: msg.text,
+                normalized: self.norm.as_str(),
+                tactics: &self.tactics_seen,
+            };
+            for s in &mut self.scorers {
+                s.observe(&view);
+                self.state.model_peak = self.state.model_peak.max(s.evidence().probability);
+            }
+        }
+
+        let best = self
+            .state
+            .best()
+            .map(|i| self.state.senders[i].risk)
+            .unwrap_or_default();
+        let lexicon_risk = best.risk();
+        let risk_f = lexicon_risk.max(self.state.model_peak).clamp(0.0, 1.0);
+        let risk = (risk_f * 100.0).round() as u8;
+        let category = if lexicon_risk >= self.state.model_peak {
+            best.category()
+        } else {
+            self.model_category()
+        };
+        let level = Level::from_risk(risk);
+        if level >= Level::Medium && self.state.first_alert.is_none() {
+            self.state.first_alert = Some(index);
+        }
+        if level >= Level::High && self.state.first_high.is_none() {
+            self.state.first_high = Some(index);
+        }
+        self.state.snapshot = Snapshot {
+            risk,
+            level,
+            category,
+        };
+        self.state.snapshot
+    }
+
+    fn model_category(&self) -> Category {
+        self.scorers
+            .iter()
+            .map(|s| s.evidence())
+            .max_by(|a, b| a.probability.total_cmp(&b.probability))
+            .map_or(Category::None, |e| {
+                if e.probability < CATEGORY_FLOOR {
+                    Category::None
+                } else {
+                    e.category
+                }
+            })
+    }
+
+    /// The verdict after the last message.
+    pub fn snapshot(&self) -> Snapshot {
+        self.state.snapshot
+    }
+
+    /// Messages read so far.
+    pub fn messages(&self) -> u32 {
+        self.state.messages
+    }
+
+    /// The full assessment after the last message.
+    pub fn assessment(&self, id: &str) -> Assessment {
+        let st = &self.state;
+        let snap = st.snapshot;
+        let suspect = if snap.category == Category::None {
+            None
+        } else {
+            st.best()
+        };
+        let victim = suspect.and_then(|s| {
+            st.senders
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != s)
+                .max_by_key(|&(i, x)| (x.messages, std::cmp::Reverse(i)))
+                .map(|(_, x)| x.name.to_string())
+        });
+        let stages = suspect.map_or_else(Vec::new, |s| {
+            let mut v: Vec<(u32, Tactic)> = Tactic::ALL
+                .iter()
+                .filter_map(|&t| st.senders[s].tactics[t.index()].first.map(|f| (f, t)))
+                .collect();
+            v.sort_unstable();
+            v.into_iter().map(|(_, t)| t).collect()
+        });
+        let mut tactics = Vec::new();
+        for s in &st.senders {
+            for &t in Tactic::ALL {
+                for k in &s.tactics[t.index()].kept {
+                    tactics.push(Evidence {
+                        tactic: t,
+                        message: k.message,
+                        sender: s.name.to_string(),
+                        start: k.start,
+                        end: k.end,
+                        reason: k.rule_reason.to_string(),
+                        quote: k.quote.to_string(),
+                    });
+                }
+            }
+        }
+        tactics.sort_by(|a, b| (a.message, a.start, a.tactic).cmp(&(b.message, b.start, b.tactic)));
+        let minor = st.minor >= 0.5;
+        let language = Language::detect(&st.counts);
+        let advice = self
+            .engine
+            .advice
+            .advise(language, snap.category, &stages, minor);
+        Assessment {
+            id: id.to_owned(),
+            messages: st.messages,
+            category: snap.category,
+            level: snap.level,
+            risk: snap.risk,
+            suspect: suspect.map(|s| st.senders[s].name.to_string()),
+            victim,
+            minor,
+            language,
+            stages,
+            tactics,
+            first_alert_message: st.first_alert,
+            first_high_message: st.first_high,
+            advice,
+            model: self.scorers.iter().map(|s| s.evidence()).collect(),
+        }
+    }
+}
+
+fn record(
+    ts: &mut TacticState,
+    message: u32,
+    start: usize,
+    end: usize,
+    weight: f32,
+    reason: &str,
+    text: &str,
+) {
+    ts.hits = ts.hits.saturating_add(1);
+    ts.first.get_or_insert(message);
+    if ts.kept.len() == EVIDENCE_PER_TACTIC {
+        // Keep the strongest quotes; among equals, the earliest.
+        let Some((i, weakest)) = ts
+            .kept
+            .iter()
+            .enumerate()
+            .min_by(|a, b| a.1.weight.total_cmp(&b.1.weight).then(b.0.cmp(&a.0)))
+        else {
+            return;
+        };
+        if weakest.weight >= weight {
+            return;
+        }
+        ts.kept.remove(i);
+    }
+    ts.kept.push(Kept {
+        message,
+        start: start as u32,
+        end: end as u32,
+        weight,
+        rule_reason: reason.into(),
+        quote: truncate(&text[start..end], MAX_QUOTE).into(),
+    });
+    ts.kept.sort_by_key(|k| (k.message, k.start));
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}

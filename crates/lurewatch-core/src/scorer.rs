@@ -1,0 +1,55 @@
+//! The seam where a learned model adds its evidence to the lexicon's.
+//!
+//! A [`Scorer`] is shared by all conversations and starts one [`ScorerState`] per
+//! conversation. The engine shows every message to the state, with its normalised text
+//! and the tactics the lexicon found, and asks for the state's evidence. The conversation
+//! risk is the larger of the lexicon's and the peak probability any scorer gave, so a
+//! scorer can raise a verdict but never hide what the lexicon saw.
+
+use std::fmt::Debug;
+
+use serde::{Deserialize, Serialize};
+
+use crate::tactic::{Category, Tactic};
+
+/// A message as a scorer sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageView<'a> {
+    /// Index of the message in the conversation, from 0.
+    pub index: u32,
+    /// Who wrote it.
+    pub sender: &'a str,
+    /// The original text.
+    pub text: &'a str,
+    /// The normalised text (see [`crate::normalize`]).
+    pub normalized: &'a str,
+    /// Tactics the lexicon found in this message.
+    pub tactics: &'a [Tactic],
+}
+
+/// What a scorer says about a conversation so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScorerEvidence {
+    /// The scorer's name and version.
+    pub scorer: String,
+    /// Probability, `0..=1`, that the conversation is sextortion or grooming.
+    pub probability: f32,
+    /// The category the scorer leans to.
+    pub category: Category,
+    /// The features that weighed most, with their weights, for the explanation.
+    pub features: Vec<(String, f32)>,
+}
+
+/// A learned scorer, shared by every conversation.
+pub trait Scorer: Debug + Send + Sync {
+    /// Starts the state for a new conversation.
+    fn start(&self) -> Box<dyn ScorerState>;
+}
+
+/// A scorer's state for one conversation; it must stay bounded in size.
+pub trait ScorerState: Send {
+    /// Reads one more message.
+    fn observe(&mut self, message: &MessageView<'_>);
+    /// The evidence after the messages observed so far.
+    fn evidence(&self) -> ScorerEvidence;
+}
