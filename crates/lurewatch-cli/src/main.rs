@@ -1,3 +1,105 @@
-fn main() {
-    println!("Hello, world!");
+//! `lurewatch`: scan conversations for sextortion and grooming scripts.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use lurewatch_core::Level;
+use lurewatch_input::Format;
+
+mod bench;
+mod eval;
+mod render;
+mod source;
+mod scan;
+
+/// Finds sextortion and grooming scripts in conversations, with evidence and advice.
+#[derive(Debug, Parser)]
+#[command(name = "lurewatch", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Assess conversations and print the verdict, the evidence and advice.
+    ///
+    /// Exit code 0 when nothing reached `medium`, 1 when something did, 2 on any error
+    /// (malformed records are reported on stderr and skipped; the rest is still scanned).
+    Scan {
+        /// Files to read; `-` or nothing reads standard input.
+        files: Vec<PathBuf>,
+        /// Input format; detected from the content when not given.
+        #[arg(long = "input", value_name = "FORMAT", value_parser = parse_format)]
+        input: Option<Format>,
+        /// Output format; `human` on a terminal, `json` (one object a line) otherwise.
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+        /// Print only conversations at or above this level.
+        #[arg(long, value_name = "LEVEL", value_parser = parse_level, default_value = "none")]
+        min_level: Level,
+    },
+    /// Measure detection on labelled conversation-per-line files.
+    Eval {
+        /// Labelled files (`label`, `suspect`, `messages` per line).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// `human` (a Markdown table) or `json`.
+        #[arg(long, value_enum, default_value = "human")]
+        format: OutputFormat,
+    },
+    /// Measure throughput per core and peak memory.
+    Bench {
+        /// Files to read; the shipped example conversations when none are given.
+        files: Vec<PathBuf>,
+        /// Input format; detected when not given.
+        #[arg(long = "input", value_name = "FORMAT", value_parser = parse_format)]
+        input: Option<Format>,
+        /// Seconds to run each measurement for, at least.
+        #[arg(long, default_value_t = 2.0)]
+        seconds: f64,
+    },
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    /// For people.
+    Human,
+    /// One JSON object a line.
+    Json,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+fn parse_level(s: &str) -> Result<Level, String> {
+    s.parse().map_err(|e: lurewatch_core::tactic::UnknownId| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan { files, input, format, min_level } => {
+            let format = format.unwrap_or(if io::stdout().is_terminal() {
+                OutputFormat::Human
+            } else {
+                OutputFormat::Json
+            });
+            scan::run(&files, input, format, min_level)
+        }
+        Command::Eval { files, format } => eval::run(&files, format),
+        Command::Bench { files, input, seconds } => bench::run(&files, input, seconds),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = io::stdout().flush();
+            eprintln!("lurewatch: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -1,0 +1,106 @@
+//! `lurewatch bench`: throughput per core and peak memory.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use lurewatch_core::{Engine, Message};
+use lurewatch_input::{Collected, Format};
+
+use crate::scan::Assessor;
+
+const EXAMPLES: &str = include_str!("../../../examples/conversations.jsonl");
+
+/// Peak resident memory of this process in KiB, where the system reports it.
+fn peak_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+pub fn run(files: &[PathBuf], input: Option<Format>, seconds: f64) -> anyhow::Result<ExitCode> {
+    let start = Instant::now();
+    let engine = Engine::new();
+    let build = start.elapsed();
+    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
+    if files.is_empty() {
+        inputs.push(("examples/conversations.jsonl".into(), EXAMPLES.as_bytes().to_vec()));
+    }
+    for f in files {
+        let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+        inputs.push((f.display().to_string(), bytes));
+    }
+    let input_bytes: usize = inputs.iter().map(|(_, b)| b.len()).sum();
+
+    // Parse once into memory for the engine-only measurement.
+    let mut parsed = Vec::new();
+    for (name, bytes) in &inputs {
+        let mut reader = &bytes[..];
+        let format = match input {
+            Some(f) => f,
+            None => lurewatch_input::detect(&mut reader)?,
+        };
+        let mut c = Collected::default();
+        lurewatch_input::read(format, name, reader, &mut c)?;
+        parsed.extend(c.conversations);
+    }
+    let messages: usize = parsed.iter().map(|c| c.messages.len()).sum();
+    let text_bytes: usize = parsed.iter().flat_map(|c| &c.messages).map(|m| m.1.len()).sum();
+    let longest = parsed.iter().map(|c| c.messages.len()).max().unwrap_or(0);
+    anyhow::ensure!(messages > 0, "no messages to measure");
+    println!(
+        "input: {} conversations, {messages} messages ({:.1} MB of text, {:.1} MB on disk), longest {longest} messages",
+        parsed.len(),
+        text_bytes as f64 / 1e6,
+        input_bytes as f64 / 1e6,
+    );
+    println!("engine start-up (lexicons and advice compiled): {:.1} ms", build.as_secs_f64() * 1e3);
+
+    let (mut rounds, t0) = (0u32, Instant::now());
+    let mut flagged = 0usize;
+    while rounds == 0 || t0.elapsed().as_secs_f64() < seconds {
+        flagged = 0;
+        for c in &parsed {
+            let mut conv = engine.conversation();
+            for (sender, text, time) in &c.messages {
+                conv.push(&Message { sender, text, time: *time });
+            }
+            flagged += usize::from(conv.snapshot().level >= lurewatch_core::Level::Medium);
+        }
+        rounds += 1;
+    }
+    let secs = t0.elapsed().as_secs_f64() / f64::from(rounds);
+    println!(
+        "engine, 1 core:        {:>12.0} messages/s  {:>8.1} MB/s  ({flagged} conversations reached medium)",
+        messages as f64 / secs,
+        text_bytes as f64 / 1e6 / secs
+    );
+
+    let (mut rounds, t0) = (0u32, Instant::now());
+    while rounds == 0 || t0.elapsed().as_secs_f64() < seconds {
+        for (name, bytes) in &inputs {
+            let mut reader = &bytes[..];
+            let format = match input {
+                Some(f) => f,
+                None => lurewatch_input::detect(&mut reader)?,
+            };
+            let mut assessor = Assessor::new(&engine, |a: lurewatch_core::Assessment, _, _| {
+                std::hint::black_box(a);
+            });
+            lurewatch_input::read(format, name, reader, &mut assessor)?;
+        }
+        rounds += 1;
+    }
+    let secs = t0.elapsed().as_secs_f64() / f64::from(rounds);
+    println!(
+        "parse + engine, 1 core: {:>11.0} messages/s  {:>8.1} MB/s of input",
+        messages as f64 / secs,
+        input_bytes as f64 / 1e6 / secs
+    );
+    match peak_kib() {
+        Some(k) => println!("peak memory (inputs held in memory included): {:.1} MiB", k as f64 / 1024.0),
+        None => println!("peak memory: not reported on this system"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
