@@ -37,12 +37,8 @@ fn main() {
         }
     }
     pairs.sort_unstable();
-    let mut code =
-        String::from("/// Traditional → simplified pairs, sorted by the traditional code point.\n");
-    code.push_str(&format!(
-        "pub(crate) static T2S: [(u32, u32); {}] = [\n",
-        pairs.len()
-    ));
+    let mut code = String::from("/// Traditional → simplified pairs, sorted by the traditional code point.\n");
+    code.push_str(&format!("pub(crate) static T2S: [(u32, u32); {}] = [\n", pairs.len()));
     for (t, s) in &pairs {
         code.push_str(&format!("    (0x{t:X}, 0x{s:X}),\n"));
     }

@@ -193,7 +193,9 @@ pub fn run(files: &[PathBuf], format: OutputFormat) -> anyhow::Result<ExitCode> 
             );
             println!("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
             for r in &reports {
-                let name = std::path::Path::new(&r.file).file_name().map_or(r.file.clone(), |n| n.to_string_lossy().into_owned());
+                let name = std::path::Path::new(&r.file)
+                    .file_name()
+                    .map_or(r.file.clone(), |n| n.to_string_lossy().into_owned());
                 let alert = match (r.mean_alert_message, r.mean_alert_fraction) {
                     (Some(m), Some(f)) => format!("{m:.1} / {:.0}%", f * 100.0),
                     _ => "—".into(),

@@ -11,8 +11,8 @@ use lurewatch_input::Format;
 mod bench;
 mod eval;
 mod render;
-mod source;
 mod scan;
+mod source;
 
 /// Finds sextortion and grooming scripts in conversations, with evidence and advice.
 #[derive(Debug, Parser)]
@@ -84,11 +84,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan { files, input, format, min_level } => {
-            let format = format.unwrap_or(if io::stdout().is_terminal() {
-                OutputFormat::Human
-            } else {
-                OutputFormat::Json
-            });
+            let format =
+                format.unwrap_or(if io::stdout().is_terminal() { OutputFormat::Human } else { OutputFormat::Json });
             scan::run(&files, input, format, min_level)
         }
         Command::Eval { files, format } => eval::run(&files, format),

@@ -61,7 +61,12 @@ impl<F: FnMut(Assessment, Option<String>, Option<String>)> Sink for Assessor<'_,
     }
 }
 
-pub fn run(files: &[PathBuf], input: Option<Format>, format: OutputFormat, min_level: Level) -> anyhow::Result<ExitCode> {
+pub fn run(
+    files: &[PathBuf],
+    input: Option<Format>,
+    format: OutputFormat,
+    min_level: Level,
+) -> anyhow::Result<ExitCode> {
     let engine = Engine::new();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -75,7 +80,9 @@ pub fn run(files: &[PathBuf], input: Option<Format>, format: OutputFormat, min_l
                 return;
             }
             let r = match format {
-                OutputFormat::Json => serde_json::to_writer(&mut out, &a).map_err(io::Error::from).and_then(|()| out.write_all(b"\n")),
+                OutputFormat::Json => {
+                    serde_json::to_writer(&mut out, &a).map_err(io::Error::from).and_then(|()| out.write_all(b"\n"))
+                }
                 OutputFormat::Human => human(&mut out, &a),
             };
             if let Err(e) = r {

@@ -52,7 +52,8 @@ impl Source {
             Some(f) => f,
             None => lurewatch_input::detect(&mut reader).with_context(|| format!("cannot read {}", self.name))?,
         };
-        let id = self.path.as_deref().and_then(Path::file_name).map_or("-".into(), |n| n.to_string_lossy().into_owned());
+        let id =
+            self.path.as_deref().and_then(Path::file_name).map_or("-".into(), |n| n.to_string_lossy().into_owned());
         let result = read_all(format, &id, reader, sink);
         bar.finish_and_clear();
         result.with_context(|| format!("cannot read {}", self.name))?;

@@ -57,13 +57,8 @@ pub enum Language {
 
 impl Language {
     /// Every language.
-    pub const ALL: &'static [Language] = &[
-        Language::En,
-        Language::ZhHans,
-        Language::ZhHant,
-        Language::Ko,
-        Language::Vi,
-    ];
+    pub const ALL: &'static [Language] =
+        &[Language::En, Language::ZhHans, Language::ZhHant, Language::Ko, Language::Vi];
 
     /// The BCP 47 tag.
     pub const fn tag(self) -> &'static str {
@@ -84,11 +79,7 @@ impl Language {
         if c.hangul >= 2 && c.hangul >= c.han {
             Language::Ko
         } else if c.han >= 2 {
-            if c.traditional * 8 >= c.han && c.traditional >= 1 {
-                Language::ZhHant
-            } else {
-                Language::ZhHans
-            }
+            if c.traditional * 8 >= c.han && c.traditional >= 1 { Language::ZhHant } else { Language::ZhHans }
         } else if c.vietnamese >= 2 && c.vietnamese * 20 >= c.latin {
             Language::Vi
         } else {
@@ -111,9 +102,7 @@ impl FromStr for Language {
             .iter()
             .copied()
             .find(|l| l.tag().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                format!("unknown language `{s}`; expected one of: en, zh-Hans, zh-Hant, ko, vi")
-            })
+            .ok_or_else(|| format!("unknown language `{s}`; expected one of: en, zh-Hans, zh-Hant, ko, vi"))
     }
 }
 
@@ -171,51 +160,33 @@ pub struct AdviceBook {
 impl AdviceBook {
     /// The shipped advice.
     pub fn default_book() -> AdviceBook {
-        AdviceBook::from_sources(DEFAULT_SOURCES)
-            .unwrap_or_else(|e| panic!("shipped advice is invalid: {e}"))
+        AdviceBook::from_sources(DEFAULT_SOURCES).unwrap_or_else(|e| panic!("shipped advice is invalid: {e}"))
     }
 
     /// Loads advice files; every language in [`Language::ALL`] must be given.
     pub fn from_sources(sources: &[(Language, &str)]) -> Result<AdviceBook, AdviceError> {
         let mut texts = BTreeMap::new();
         for &(language, text) in sources {
-            let spec: FileSpec = toml::from_str(text).map_err(|e| AdviceError::Parse {
-                language,
-                message: e.to_string(),
-            })?;
+            let spec: FileSpec =
+                toml::from_str(text).map_err(|e| AdviceError::Parse { language, message: e.to_string() })?;
             for key in GENERAL_KEYS {
                 if !spec.general.contains_key(*key) {
-                    return Err(AdviceError::Missing {
-                        language,
-                        key: format!("general.{key}"),
-                    });
+                    return Err(AdviceError::Missing { language, key: format!("general.{key}") });
                 }
             }
             let mut tactic: [String; Tactic::COUNT] = Default::default();
             for &t in Tactic::ALL {
-                tactic[t.index()] =
-                    spec.tactic
-                        .get(&t)
-                        .cloned()
-                        .ok_or_else(|| AdviceError::Missing {
-                            language,
-                            key: format!("tactic.{t}"),
-                        })?;
+                tactic[t.index()] = spec
+                    .tactic
+                    .get(&t)
+                    .cloned()
+                    .ok_or_else(|| AdviceError::Missing { language, key: format!("tactic.{t}") })?;
             }
-            texts.insert(
-                language,
-                Texts {
-                    general: spec.general,
-                    tactic,
-                },
-            );
+            texts.insert(language, Texts { general: spec.general, tactic });
         }
         for &language in Language::ALL {
             if !texts.contains_key(&language) {
-                return Err(AdviceError::Missing {
-                    language,
-                    key: "the whole file".into(),
-                });
+                return Err(AdviceError::Missing { language, key: "the whole file".into() });
             }
         }
         Ok(AdviceBook { texts })
@@ -223,20 +194,11 @@ impl AdviceBook {
 
     /// The advice for a conversation: what to do now, then one item per tactic the suspect
     /// used (in the order they appeared), then where to get help. Empty for `none`.
-    pub fn advise(
-        &self,
-        language: Language,
-        category: Category,
-        tactics: &[Tactic],
-        minor: bool,
-    ) -> Vec<AdviceItem> {
+    pub fn advise(&self, language: Language, category: Category, tactics: &[Tactic], minor: bool) -> Vec<AdviceItem> {
         let Some(t) = self.texts.get(&language) else {
             return Vec::new();
         };
-        let general = |key: &str| AdviceItem {
-            id: key.to_owned(),
-            text: t.general[key].clone(),
-        };
+        let general = |key: &str| AdviceItem { id: key.to_owned(), text: t.general[key].clone() };
         let mut out = Vec::new();
         match category {
             Category::None => return out,
@@ -251,10 +213,7 @@ impl AdviceBook {
             }
         }
         for &tactic in tactics {
-            let item = AdviceItem {
-                id: tactic.id().to_owned(),
-                text: t.tactic[tactic.index()].clone(),
-            };
+            let item = AdviceItem { id: tactic.id().to_owned(), text: t.tactic[tactic.index()].clone() };
             if !out.contains(&item) {
                 out.push(item);
             }
@@ -290,11 +249,7 @@ mod tests {
     fn advice_names_the_right_hotlines() {
         let book = AdviceBook::default_book();
         let hotline = |lang| {
-            book.advise(lang, Category::Sextortion, &[], false)
-                .into_iter()
-                .find(|i| i.id == "hotline")
-                .unwrap()
-                .text
+            book.advise(lang, Category::Sextortion, &[], false).into_iter().find(|i| i.id == "hotline").unwrap().text
         };
         assert!(hotline(Language::ZhHant).starts_with("請報警：香港999"));
         assert!(hotline(Language::ZhHant).contains("18222"));
@@ -316,10 +271,7 @@ mod tests {
         assert!(ids(true).contains(&"take_it_down".to_owned()));
         assert!(!ids(false).contains(&"take_it_down".to_owned()));
         assert_eq!(ids(false)[0], "trusted_adult");
-        assert!(
-            book.advise(Language::En, Category::None, Tactic::ALL, true)
-                .is_empty()
-        );
+        assert!(book.advise(Language::En, Category::None, Tactic::ALL, true).is_empty());
     }
 
     #[test]
@@ -332,13 +284,8 @@ mod tests {
 
     #[test]
     fn detects_language_from_scripts() {
-        let c = |latin, vietnamese, han, traditional, hangul| ScriptCounts {
-            latin,
-            vietnamese,
-            han,
-            traditional,
-            hangul,
-        };
+        let c =
+            |latin, vietnamese, han, traditional, hangul| ScriptCounts { latin, vietnamese, han, traditional, hangul };
         assert_eq!(Language::detect(&c(0, 0, 0, 0, 5)), Language::Ko);
         assert_eq!(Language::detect(&c(0, 0, 20, 0, 0)), Language::ZhHans);
         assert_eq!(Language::detect(&c(0, 0, 20, 6, 0)), Language::ZhHant);

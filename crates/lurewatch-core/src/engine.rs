@@ -50,11 +50,7 @@ pub struct Message<'a> {
 impl<'a> Message<'a> {
     /// A message without a time.
     pub fn new(sender: &'a str, text: &'a str) -> Self {
-        Message {
-            sender,
-            text,
-            time: None,
-        }
+        Message { sender, text, time: None }
     }
 }
 
@@ -203,11 +199,7 @@ impl Engine {
     }
 
     /// Assesses a whole conversation: the fold of [`Conversation::push`].
-    pub fn assess<'a>(
-        &self,
-        id: &str,
-        messages: impl IntoIterator<Item = Message<'a>>,
-    ) -> Assessment {
+    pub fn assess<'a>(&self, id: &str, messages: impl IntoIterator<Item = Message<'a>>) -> Assessment {
         let mut conv = self.conversation();
         for m in messages {
             conv.push(&m);
@@ -297,6 +289,33 @@ struct State {
     first_high: Option<u32>,
     snapshot: Snapshot,
     model_peak: f32,
+    ages: Ages,
+}
+
+/// The ages participants stated, to tell peers from an adult and a child.
+#[derive(Debug, Clone, Copy, Default)]
+struct Ages {
+    count: u32,
+    min: u8,
+    max: u8,
+}
+
+impl Ages {
+    fn add(&mut self, age: u8) {
+        if self.count == 0 {
+            (self.min, self.max) = (age, age);
+        } else {
+            self.min = self.min.min(age);
+            self.max = self.max.max(age);
+        }
+        self.count = self.count.saturating_add(1);
+    }
+
+    /// Every stated age is a teenager's or a young adult's: a chat between peers, not an
+    /// adult grooming a child. Needs at least two statements, no more than three years apart.
+    fn peers(self) -> bool {
+        self.count >= 2 && self.min >= 13 && self.max <= 19 && self.max - self.min <= 3
+    }
 }
 
 impl State {
@@ -310,12 +329,9 @@ impl State {
             paid: None,
             first_alert: None,
             first_high: None,
-            snapshot: Snapshot {
-                risk: 0,
-                level: Level::None,
-                category: Category::None,
-            },
+            snapshot: Snapshot { risk: 0, level: Level::None, category: Category::None },
             model_peak: 0.0,
+            ages: Ages::default(),
         }
     }
 
@@ -368,40 +384,36 @@ impl State {
 }
 
 /// The per-sender risk model: three scripts, each a product of the tactics it needs.
-fn parts(t: &[TacticState; Tactic::COUNT], minor: f32) -> Parts {
+///
+/// Grooming needs a child: without any sign of a minor it stays below `medium`, and a chat
+/// where every stated age is a teenager's is weighed as one between peers.
+fn parts(t: &[TacticState; Tactic::COUNT], minor: f32, peers: bool) -> Parts {
     let e = |tactic: Tactic| t[tactic.index()].strength;
     let threat = e(Tactic::ThreatExposure).max(0.85 * e(Tactic::ContactsLeverage));
     let sextortion = threat
         * (0.35
             + 0.35 * e(Tactic::PaymentDemand)
-            + 0.15
-                * e(Tactic::SexualContent)
-                    .max(e(Tactic::ImageRequest))
-                    .max(e(Tactic::ContactsLeverage))
+            + 0.15 * e(Tactic::SexualContent).max(e(Tactic::ImageRequest)).max(e(Tactic::ContactsLeverage))
             + 0.15 * e(Tactic::Urgency).max(e(Tactic::RepeatDemand)));
     let lure = 0.7
         * e(Tactic::AppInstall).max(0.5 * e(Tactic::PlatformSwitch))
         * e(Tactic::SexualContent).max(e(Tactic::ImageRequest));
     let mut none = 1.0;
     for (tactic, c) in [
-        (Tactic::SexualContent, 0.45),
+        (Tactic::SexualContent, 0.4),
         (Tactic::ImageRequest, 0.5),
-        (Tactic::Secrecy, 0.4),
-        (Tactic::MeetingRequest, 0.35),
+        (Tactic::Secrecy, 0.45),
+        (Tactic::MeetingRequest, 0.4),
         (Tactic::PersonalInfoRequest, 0.2),
-        (Tactic::GiftOrMoneyOffer, 0.25),
-        (Tactic::Flattery, 0.12),
-        (Tactic::Approach, 0.05),
-        (Tactic::PlatformSwitch, 0.15),
+        (Tactic::GiftOrMoneyOffer, 0.3),
+        (Tactic::Flattery, 0.25),
+        (Tactic::PlatformSwitch, 0.3),
     ] {
         none *= 1.0 - c * e(tactic);
     }
-    let grooming = (1.0 - none) * (0.35 + 0.65 * minor);
-    Parts {
-        sextortion,
-        lure,
-        grooming,
-    }
+    let peer_factor = if peers { 0.5 } else { 1.0 };
+    let grooming = (1.0 - none) * (0.42 + 0.58 * minor) * peer_factor;
+    Parts { sextortion, lure, grooming }
 }
 
 impl Conversation<'_> {
@@ -422,18 +434,16 @@ impl Conversation<'_> {
             // Speech about the crime (a warning, news, advice) is not the crime.
             m.hits.clear();
             m.paid = false;
-        } else if m.hits.iter().any(|h| {
-            matches!(
-                lexicon.rule(h.rule).tactic,
-                Tactic::ThreatExposure | Tactic::ContactsLeverage
-            )
-        }) {
+        } else if m
+            .hits
+            .iter()
+            .any(|h| matches!(lexicon.rule(h.rule).tactic, Tactic::ThreatExposure | Tactic::ContactsLeverage))
+        {
             // "If you don't pay, I will send the video": the negation is part of the threat.
             m.hits.append(&mut m.negated);
         }
 
-        let demanded_before =
-            self.state.senders[slot].tactics[Tactic::PaymentDemand.index()].hits > 0;
+        let demanded_before = self.state.senders[slot].tactics[Tactic::PaymentDemand.index()].hits > 0;
         let other_paid = self.state.paid.is_some_and(|(_, who)| who != slot);
         let mut synth: Option<RawHit> = None;
         let mut minor_changed = false;
@@ -453,9 +463,7 @@ impl Conversation<'_> {
             let bit = 1u64 << (hit.rule % 64);
             let new_rule = sender.rules_seen[word] & bit == 0;
             sender.rules_seen[word] |= bit;
-            let (s, e) = self
-                .norm
-                .original_span(hit.start as usize, hit.end as usize);
+            let (s, e) = self.norm.original_span(hit.start as usize, hit.end as usize);
             let ts = &mut sender.tactics[tactic.index()];
             if new_rule {
                 ts.strength = 1.0 - (1.0 - ts.strength) * (1.0 - rule.weight);
@@ -467,34 +475,32 @@ impl Conversation<'_> {
             }
         }
         if let Some(hit) = synth {
-            let (s, e) = self
-                .norm
-                .original_span(hit.start as usize, hit.end as usize);
+            let (s, e) = self.norm.original_span(hit.start as usize, hit.end as usize);
             let ts = &mut self.state.senders[slot].tactics[Tactic::RepeatDemand.index()];
             ts.strength = ts.strength.max(0.9);
-            record(
-                ts,
-                index,
-                s,
-                e,
-                0.9,
-                "demands payment again after the other party paid",
-                msg.text,
-            );
+            record(ts, index, s, e, 0.9, "demands payment again after the other party paid", msg.text);
             self.tactics_seen.push(Tactic::RepeatDemand);
         }
         if m.paid {
             self.state.paid = Some((index, slot));
         }
+        let peers_before = self.state.ages.peers();
+        if !m.advisory {
+            for &age in &m.ages {
+                self.state.ages.add(age);
+            }
+        }
+        let peers = self.state.ages.peers();
 
-        if minor_changed && self.state.recompute_minor() {
+        let minor_changed = minor_changed && self.state.recompute_minor();
+        if minor_changed || peers != peers_before {
             let minor = self.state.minor;
             for s in &mut self.state.senders {
-                s.risk = parts(&s.tactics, minor);
+                s.risk = parts(&s.tactics, minor, peers);
             }
         } else {
             let s = &mut self.state.senders[slot];
-            s.risk = parts(&s.tactics, self.state.minor);
+            s.risk = parts(&s.tactics, self.state.minor, peers);
         }
 
         if !self.scorers.is_empty() {
@@ -511,19 +517,11 @@ impl Conversation<'_> {
             }
         }
 
-        let best = self
-            .state
-            .best()
-            .map(|i| self.state.senders[i].risk)
-            .unwrap_or_default();
+        let best = self.state.best().map(|i| self.state.senders[i].risk).unwrap_or_default();
         let lexicon_risk = best.risk();
         let risk_f = lexicon_risk.max(self.state.model_peak).clamp(0.0, 1.0);
         let risk = (risk_f * 100.0).round() as u8;
-        let category = if lexicon_risk >= self.state.model_peak {
-            best.category()
-        } else {
-            self.model_category()
-        };
+        let category = if lexicon_risk >= self.state.model_peak { best.category() } else { self.model_category() };
         let level = Level::from_risk(risk);
         if level >= Level::Medium && self.state.first_alert.is_none() {
             self.state.first_alert = Some(index);
@@ -531,26 +529,17 @@ impl Conversation<'_> {
         if level >= Level::High && self.state.first_high.is_none() {
             self.state.first_high = Some(index);
         }
-        self.state.snapshot = Snapshot {
-            risk,
-            level,
-            category,
-        };
+        self.state.snapshot = Snapshot { risk, level, category };
         self.state.snapshot
     }
 
     fn model_category(&self) -> Category {
-        self.scorers
-            .iter()
-            .map(|s| s.evidence())
-            .max_by(|a, b| a.probability.total_cmp(&b.probability))
-            .map_or(Category::None, |e| {
-                if e.probability < CATEGORY_FLOOR {
-                    Category::None
-                } else {
-                    e.category
-                }
-            })
+        self.scorers.iter().map(|s| s.evidence()).max_by(|a, b| a.probability.total_cmp(&b.probability)).map_or(
+            Category::None,
+            |e| {
+                if e.probability < CATEGORY_FLOOR { Category::None } else { e.category }
+            },
+        )
     }
 
     /// The verdict after the last message.
@@ -567,11 +556,7 @@ impl Conversation<'_> {
     pub fn assessment(&self, id: &str) -> Assessment {
         let st = &self.state;
         let snap = st.snapshot;
-        let suspect = if snap.category == Category::None {
-            None
-        } else {
-            st.best()
-        };
+        let suspect = if snap.category == Category::None { None } else { st.best() };
         let victim = suspect.and_then(|s| {
             st.senders
                 .iter()
@@ -581,10 +566,8 @@ impl Conversation<'_> {
                 .map(|(_, x)| x.name.to_string())
         });
         let stages = suspect.map_or_else(Vec::new, |s| {
-            let mut v: Vec<(u32, Tactic)> = Tactic::ALL
-                .iter()
-                .filter_map(|&t| st.senders[s].tactics[t.index()].first.map(|f| (f, t)))
-                .collect();
+            let mut v: Vec<(u32, Tactic)> =
+                Tactic::ALL.iter().filter_map(|&t| st.senders[s].tactics[t.index()].first.map(|f| (f, t))).collect();
             v.sort_unstable();
             v.into_iter().map(|(_, t)| t).collect()
         });
@@ -604,13 +587,10 @@ impl Conversation<'_> {
                 }
             }
         }
-        tactics.sort_by(|a, b| (a.message, a.start, a.tactic).cmp(&(b.message, b.start, b.tactic)));
+        tactics.sort_by_key(|a| (a.message, a.start, a.tactic));
         let minor = st.minor >= 0.5;
         let language = Language::detect(&st.counts);
-        let advice = self
-            .engine
-            .advice
-            .advise(language, snap.category, &stages, minor);
+        let advice = self.engine.advice.advise(language, snap.category, &stages, minor);
         Assessment {
             id: id.to_owned(),
             messages: st.messages,
@@ -631,24 +611,17 @@ impl Conversation<'_> {
     }
 }
 
-fn record(
-    ts: &mut TacticState,
-    message: u32,
-    start: usize,
-    end: usize,
-    weight: f32,
-    reason: &str,
-    text: &str,
-) {
+fn record(ts: &mut TacticState, message: u32, start: usize, end: usize, weight: f32, reason: &str, text: &str) {
     ts.hits = ts.hits.saturating_add(1);
     ts.first.get_or_insert(message);
+    if ts.kept.iter().any(|k| k.message == message && k.start == start as u32 && k.end == end as u32) {
+        // The same words matched by rules of two languages: one quote is enough.
+        return;
+    }
     if ts.kept.len() == EVIDENCE_PER_TACTIC {
         // Keep the strongest quotes; among equals, the earliest.
-        let Some((i, weakest)) = ts
-            .kept
-            .iter()
-            .enumerate()
-            .min_by(|a, b| a.1.weight.total_cmp(&b.1.weight).then(b.0.cmp(&a.0)))
+        let Some((i, weakest)) =
+            ts.kept.iter().enumerate().min_by(|a, b| a.1.weight.total_cmp(&b.1.weight).then(b.0.cmp(&a.0)))
         else {
             return;
         };

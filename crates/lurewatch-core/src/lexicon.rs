@@ -7,7 +7,9 @@
 //! - `all = [[...], [...]]`: one term of every group, in any order (or in the given order
 //!   with `ordered = true`), all within `window` bytes of normalised text (default 100), or
 //! - `regex = '...'`: a regular expression over the normalised text; regexes only run on
-//!   messages that contain a digit, so they are for ages, amounts and similar.
+//!   messages that contain a digit, so they are for ages, amounts and similar. A regex with
+//!   a group named `age` states an age: the age is reported in
+//!   [`MessageMatches::ages`], and the rule only hits when the age is under 18.
 //!
 //! `unless = [...]` vetoes the rule when one of its terms is within the window.
 //! `negatable = false` keeps the rule when a negation precedes it (secrecy is phrased as a
@@ -64,6 +66,8 @@ const DEFAULT_WINDOW: u32 = 100;
 /// How far (in normalised bytes) a negation reaches forward: a few words or characters.
 const NEGATION_REACH: u32 = 15;
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// Ages outside this range are not ages ("im 2 tired", "im 100 sure").
+const AGES: std::ops::RangeInclusive<u8> = 8..=79;
 
 /// A lexicon that cannot be compiled; the message names the source and rule.
 #[derive(Debug, thiserror::Error)]
@@ -199,19 +203,15 @@ impl LexiconBuilder {
     pub fn with_defaults() -> Self {
         let mut b = Self::new();
         for (name, text) in DEFAULT_SOURCES {
-            b = b
-                .source(name, text)
-                .unwrap_or_else(|e| panic!("shipped lexicon is invalid: {e}"));
+            b = b.source(name, text).unwrap_or_else(|e| panic!("shipped lexicon is invalid: {e}"));
         }
         b
     }
 
     /// Adds one lexicon file's text; `name` appears in error messages.
     pub fn source(mut self, name: &str, text: &str) -> Result<Self, LexiconError> {
-        let spec: FileSpec = toml::from_str(text).map_err(|e| LexiconError::Parse {
-            source_name: name.to_owned(),
-            message: e.to_string(),
-        })?;
+        let spec: FileSpec = toml::from_str(text)
+            .map_err(|e| LexiconError::Parse { source_name: name.to_owned(), message: e.to_string() })?;
         for (kind, terms) in [
             (ContextKind::Negation, &spec.context.negation),
             (ContextKind::NegationAfter, &spec.context.negation_after),
@@ -219,11 +219,10 @@ impl LexiconBuilder {
             (ContextKind::Paid, &spec.context.paid),
         ] {
             for term in terms {
-                self.add_term(term, Membership::Context(kind))
-                    .map_err(|message| LexiconError::Parse {
-                        source_name: name.to_owned(),
-                        message: format!("context term {term:?}: {message}"),
-                    })?;
+                self.add_term(term, Membership::Context(kind)).map_err(|message| LexiconError::Parse {
+                    source_name: name.to_owned(),
+                    message: format!("context term {term:?}: {message}"),
+                })?;
             }
         }
         for (i, rule) in spec.rules.into_iter().enumerate() {
@@ -289,19 +288,12 @@ impl LexiconBuilder {
         }
         for (g, terms) in groups.iter().enumerate() {
             for term in terms {
-                self.add_term(
-                    term,
-                    Membership::Group {
-                        rule: id,
-                        group: g as u8,
-                    },
-                )
-                .map_err(|m| format!("term {term:?}: {m}"))?;
+                self.add_term(term, Membership::Group { rule: id, group: g as u8 })
+                    .map_err(|m| format!("term {term:?}: {m}"))?;
             }
         }
         for term in &spec.unless {
-            self.add_term(term, Membership::Unless { rule: id })
-                .map_err(|m| format!("unless term {term:?}: {m}"))?;
+            self.add_term(term, Membership::Unless { rule: id }).map_err(|m| format!("unless term {term:?}: {m}"))?;
         }
         Ok(())
     }
@@ -332,28 +324,13 @@ impl LexiconBuilder {
         Ok(())
     }
 
-    fn push_pattern(
-        &mut self,
-        text: String,
-        left: bool,
-        right: bool,
-        joined_only: bool,
-        m: Membership,
-    ) {
+    fn push_pattern(&mut self, text: String, left: bool, right: bool, joined_only: bool, m: Membership) {
         let key = (text, left, right, joined_only);
         let idx = match self.index.get(&key) {
             Some(&i) => i,
             None => {
                 let i = self.patterns.len();
-                self.patterns.push((
-                    key.0.clone(),
-                    Pattern {
-                        left,
-                        right,
-                        joined_only,
-                        members: Vec::new(),
-                    },
-                ));
+                self.patterns.push((key.0.clone(), Pattern { left, right, joined_only, members: Vec::new() }));
                 self.index.insert(key, i);
                 i
             }
@@ -377,10 +354,9 @@ impl LexiconBuilder {
             .regexes
             .iter()
             .map(|(r, id)| {
-                Ok((
-                    Regex::new(r).map_err(|e| LexiconError::Build(e.to_string()))?,
-                    *id,
-                ))
+                let re = Regex::new(r).map_err(|e| LexiconError::Build(e.to_string()))?;
+                let age = re.capture_names().position(|n| n == Some("age"));
+                Ok((re, *id, age))
             })
             .collect::<Result<Vec<_>, LexiconError>>()?;
         Ok(Lexicon {
@@ -400,7 +376,7 @@ pub struct Lexicon {
     patterns: Vec<Pattern>,
     rules: Vec<Rule>,
     regex_set: RegexSet,
-    regexes: Vec<(Regex, RuleId)>,
+    regexes: Vec<(Regex, RuleId, Option<usize>)>,
 }
 
 /// A rule that matched in one message, with its span in the normalised text.
@@ -412,6 +388,8 @@ pub struct RawHit {
     pub start: u32,
     /// End byte in the normalised text.
     pub end: u32,
+    /// The age stated, for rules that capture one.
+    pub age: Option<u8>,
 }
 
 /// Everything the lexicon found in one message.
@@ -425,6 +403,8 @@ pub struct MessageMatches {
     pub paid: bool,
     /// Hits cancelled by a preceding negation ("don't pay").
     pub negated: Vec<RawHit>,
+    /// Ages stated in the message (any age, adult or not).
+    pub ages: Vec<u8>,
     group_hits: Vec<(RuleId, u8, u32, u32)>,
     unless: Vec<(RuleId, u32, u32)>,
     negations: Vec<(u32, u32)>,
@@ -434,9 +414,7 @@ pub struct MessageMatches {
 impl Lexicon {
     /// The shipped lexicons, compiled.
     pub fn default_lexicon() -> Lexicon {
-        LexiconBuilder::with_defaults()
-            .build()
-            .unwrap_or_else(|e| panic!("shipped lexicon does not compile: {e}"))
+        LexiconBuilder::with_defaults().build().unwrap_or_else(|e| panic!("shipped lexicon does not compile: {e}"))
     }
 
     /// Number of rules.
@@ -458,6 +436,7 @@ impl Lexicon {
     pub fn scan(&self, norm: &Normalized, out: &mut MessageMatches) {
         out.hits.clear();
         out.negated.clear();
+        out.ages.clear();
         out.group_hits.clear();
         out.unless.clear();
         out.negations.clear();
@@ -472,14 +451,9 @@ impl Lexicon {
             if p.joined_only && !norm.is_joined(s, e) {
                 continue;
             }
-            let left_ok = !p.left
-                || s == 0
-                || !bytes[s - 1].is_ascii_alphanumeric()
-                || norm.is_joined(s - 1, s + 1);
-            let right_ok = !p.right
-                || e == bytes.len()
-                || !bytes[e].is_ascii_alphanumeric()
-                || norm.is_joined(e - 1, e + 1);
+            let left_ok = !p.left || s == 0 || !bytes[s - 1].is_ascii_alphanumeric() || norm.is_joined(s - 1, s + 1);
+            let right_ok =
+                !p.right || e == bytes.len() || !bytes[e].is_ascii_alphanumeric() || norm.is_joined(e - 1, e + 1);
             if !(left_ok && right_ok) {
                 continue;
             }
@@ -498,19 +472,37 @@ impl Lexicon {
         self.resolve_groups(out);
         if !self.regexes.is_empty() && bytes.iter().any(u8::is_ascii_digit) {
             for i in self.regex_set.matches(text).iter() {
-                let (re, rule) = &self.regexes[i];
-                for m in re.find_iter(text) {
-                    if m.start() < m.end() {
-                        out.hits.push(RawHit {
-                            rule: *rule,
-                            start: m.start() as u32,
-                            end: m.end() as u32,
-                        });
+                let (re, rule, age_group) = &self.regexes[i];
+                let Some(g) = age_group else {
+                    for m in re.find_iter(text) {
+                        if m.start() < m.end() {
+                            out.hits.push(RawHit {
+                                rule: *rule,
+                                start: m.start() as u32,
+                                end: m.end() as u32,
+                                age: None,
+                            });
+                        }
                     }
+                    continue;
+                };
+                for c in re.captures_iter(text) {
+                    let m = c.get(0).filter(|m| m.start() < m.end());
+                    let age = c.get(*g).and_then(|a| a.as_str().parse::<u8>().ok());
+                    let (Some(m), Some(age)) = (m, age) else {
+                        continue;
+                    };
+                    if !AGES.contains(&age) {
+                        continue;
+                    }
+                    out.hits.push(RawHit { rule: *rule, start: m.start() as u32, end: m.end() as u32, age: Some(age) });
                 }
             }
         }
         self.apply_context(out);
+        // Ages that survived the vetoes are reported; only those under 18 are hits.
+        out.ages.extend(out.hits.iter().filter_map(|h| h.age));
+        out.hits.retain(|h| h.age.is_none_or(|a| a < 18));
     }
 
     /// Turns term hits into rule hits: single-group rules hit on every term; multi-group
@@ -532,50 +524,29 @@ impl Lexicon {
                 let mut last_end = 0;
                 for &(_, _, s, e) in hits {
                     if s >= last_end || last_end == 0 {
-                        out.hits.push(RawHit {
-                            rule: rule_id,
-                            start: s,
-                            end: e,
-                        });
+                        out.hits.push(RawHit { rule: rule_id, start: s, end: e, age: None });
                         last_end = e;
                     }
                 }
             } else if let Some((s, e)) = cover(hits, rule.groups, rule.window, rule.ordered) {
-                out.hits.push(RawHit {
-                    rule: rule_id,
-                    start: s,
-                    end: e,
-                });
+                out.hits.push(RawHit { rule: rule_id, start: s, end: e, age: None });
             }
             i = j;
         }
     }
 
     fn apply_context(&self, out: &mut MessageMatches) {
-        let MessageMatches {
-            hits,
-            negated,
-            unless,
-            negations,
-            negations_after,
-            ..
-        } = out;
+        let MessageMatches { hits, negated, unless, negations, negations_after, .. } = out;
         hits.retain(|h| {
             let rule = &self.rules[h.rule as usize];
-            let vetoed = unless.iter().any(|&(r, s, e)| {
-                r == h.rule && e + rule.window >= h.start && s <= h.end + rule.window
-            });
+            let vetoed =
+                unless.iter().any(|&(r, s, e)| r == h.rule && e + rule.window >= h.start && s <= h.end + rule.window);
             if vetoed {
                 return false;
             }
-            let is_negated = rule.negatable
-                && negations
-                    .iter()
-                    .any(|&(s, e)| e <= h.start && h.start - e <= NEGATION_REACH && s < h.start)
-                || rule.negatable
-                    && negations_after
-                        .iter()
-                        .any(|&s| s >= h.start && s <= h.end + NEGATION_REACH);
+            let before = negations.iter().any(|&(s, e)| e <= h.start && h.start - e <= NEGATION_REACH && s < h.start);
+            let after = negations_after.iter().any(|&s| s >= h.start && s <= h.end + NEGATION_REACH);
+            let is_negated = rule.negatable && (before || after);
             if is_negated {
                 negated.push(*h);
             }
@@ -586,12 +557,7 @@ impl Lexicon {
 
 /// The shortest stretch of `hits` (sorted by start) that holds a hit of each of `groups`
 /// groups within `window` bytes; in group order when `ordered`.
-fn cover(
-    hits: &[(RuleId, u8, u32, u32)],
-    groups: u8,
-    window: u32,
-    ordered: bool,
-) -> Option<(u32, u32)> {
+fn cover(hits: &[(RuleId, u8, u32, u32)], groups: u8, window: u32, ordered: bool) -> Option<(u32, u32)> {
     let mut best: Option<(u32, u32)> = None;
     for (a, &(_, g0, s0, _)) in hits.iter().enumerate() {
         if ordered && g0 != 0 {
@@ -607,11 +573,7 @@ fn cover(
             if s < end && seen & (1 << g) != 0 {
                 continue;
             }
-            let take = if ordered {
-                g == next
-            } else {
-                seen & (1 << g) == 0
-            };
+            let take = if ordered { g == next } else { seen & (1 << g) == 0 };
             if take && s >= s0 {
                 seen |= 1 << g;
                 next += 1;
@@ -621,8 +583,7 @@ fn cover(
                 break;
             }
         }
-        if seen.count_ones() == u32::from(groups) && best.is_none_or(|(bs, be)| end - s0 < be - bs)
-        {
+        if seen.count_ones() == u32::from(groups) && best.is_none_or(|(bs, be)| end - s0 < be - bs) {
             best = Some((s0, end));
         }
     }
@@ -634,11 +595,7 @@ mod tests {
     use super::*;
 
     fn lexicon(toml: &str) -> Lexicon {
-        LexiconBuilder::new()
-            .source("test", toml)
-            .unwrap()
-            .build()
-            .unwrap()
+        LexiconBuilder::new().source("test", toml).unwrap().build().unwrap()
     }
 
     fn tactics(lex: &Lexicon, text: &str) -> Vec<(Tactic, String)> {
@@ -687,21 +644,12 @@ mod tests {
     #[test]
     fn matches_words_groups_and_regexes_with_original_spans() {
         let lex = lexicon(TEST);
-        assert_eq!(
-            tactics(&lex, "Pls SEND NUDES"),
-            vec![(Tactic::ImageRequest, "SEND NUDES".to_owned())]
-        );
+        assert_eq!(tactics(&lex, "Pls SEND NUDES"), vec![(Tactic::ImageRequest, "SEND NUDES".to_owned())]);
         assert_eq!(
             tactics(&lex, "I will post the video to all your contacts"),
-            vec![(
-                Tactic::ThreatExposure,
-                "post the video to all your contacts".to_owned()
-            )]
+            vec![(Tactic::ThreatExposure, "post the video to all your contacts".to_owned())]
         );
-        assert_eq!(
-            tactics(&lex, "i'm 13"),
-            vec![(Tactic::MinorIndicator, "i'm 13".to_owned())]
-        );
+        assert_eq!(tactics(&lex, "i'm 13"), vec![(Tactic::MinorIndicator, "i'm 13".to_owned())]);
         assert!(tactics(&lex, "im 19").is_empty());
     }
 
@@ -734,33 +682,20 @@ mod tests {
     fn spelled_out_terms_match_only_when_spelled_out() {
         let lex = lexicon(TEST);
         assert_eq!(tactics(&lex, "s e n d n u d e s").len(), 1);
-        assert!(
-            tactics(&lex, "sendnudesclub").is_empty() || tactics(&lex, "sendnudesclub").len() <= 1
-        );
+        assert!(tactics(&lex, "sendnudesclub").is_empty() || tactics(&lex, "sendnudesclub").len() <= 1);
     }
 
     #[test]
     fn bad_rules_say_what_is_wrong() {
         let bad = [
-            (
-                "weight = 2.0\nterms = [\"x\"]",
-                "weight 2 must be in (0, 1]",
-            ),
+            ("weight = 2.0\nterms = [\"x\"]", "weight 2 must be in (0, 1]"),
             ("weight = 0.5\n", "give exactly one of"),
             ("weight = 0.5\nregex = '('", "regex does not compile"),
-            (
-                "weight = 0.5\nterms = [\"!!!\"]",
-                "is empty after normalisation",
-            ),
+            ("weight = 0.5\nterms = [\"!!!\"]", "is empty after normalisation"),
         ];
         for (body, want) in bad {
-            let toml = format!(
-                "language = \"en\"\n[[rule]]\ntactic = \"approach\"\nreason = \"r\"\n{body}"
-            );
-            let err = LexiconBuilder::new()
-                .source("bad", &toml)
-                .unwrap_err()
-                .to_string();
+            let toml = format!("language = \"en\"\n[[rule]]\ntactic = \"approach\"\nreason = \"r\"\n{body}");
+            let err = LexiconBuilder::new().source("bad", &toml).unwrap_err().to_string();
             assert!(err.contains(want), "{err}");
             assert!(err.contains("lexicon `bad`, rule 1 (approach)"), "{err}");
         }

@@ -127,17 +127,8 @@ impl Normalized {
                 if class == Class::Letter {
                     self.counts.latin += 1;
                 }
-                let c = if class == Class::Space {
-                    ' '
-                } else {
-                    c.to_ascii_lowercase()
-                };
-                self.units.push(Unit {
-                    c,
-                    start,
-                    end,
-                    class,
-                });
+                let c = if class == Class::Space { ' ' } else { c.to_ascii_lowercase() };
+                self.units.push(Unit { c, start, end, class });
                 continue;
             }
             self.fold_non_ascii(c, start, end);
@@ -151,12 +142,7 @@ impl Normalized {
         }
         if is_hangul(cp) {
             self.counts.hangul += 1;
-            self.units.push(Unit {
-                c,
-                start,
-                end,
-                class: Class::Hangul,
-            });
+            self.units.push(Unit { c, start, end, class: Class::Hangul });
             return;
         }
         if is_han(cp) {
@@ -165,32 +151,17 @@ impl Normalized {
             if s != c {
                 self.counts.traditional += 1;
             }
-            self.units.push(Unit {
-                c: s,
-                start,
-                end,
-                class: Class::Han,
-            });
+            self.units.push(Unit { c: s, start, end, class: Class::Han });
             return;
         }
         if matches!(c, 'đ' | 'Đ') {
             self.counts.latin += 1;
             self.counts.vietnamese += 1;
-            self.units.push(Unit {
-                c: 'd',
-                start,
-                end,
-                class: Class::Letter,
-            });
+            self.units.push(Unit { c: 'd', start, end, class: Class::Letter });
             return;
         }
         if c.is_whitespace() {
-            self.units.push(Unit {
-                c: ' ',
-                start,
-                end,
-                class: Class::Space,
-            });
+            self.units.push(Unit { c: ' ', start, end, class: Class::Space });
             return;
         }
         if is_vietnamese_letter(c) {
@@ -214,37 +185,18 @@ impl Normalized {
             if class == Class::Letter {
                 self.counts.latin += 1;
             }
-            let d = if class == Class::Space {
-                ' '
-            } else {
-                d.to_ascii_lowercase()
-            };
-            self.units.push(Unit {
-                c: d,
-                start,
-                end,
-                class,
-            });
+            let d = if class == Class::Space { ' ' } else { d.to_ascii_lowercase() };
+            self.units.push(Unit { c: d, start, end, class });
             return;
         }
         let cp = d as u32;
         if is_han(cp) {
             self.counts.han += 1;
-            self.units.push(Unit {
-                c: simplify(d),
-                start,
-                end,
-                class: Class::Han,
-            });
+            self.units.push(Unit { c: simplify(d), start, end, class: Class::Han });
             return;
         }
         if is_currency(d) {
-            self.units.push(Unit {
-                c: d,
-                start,
-                end,
-                class: Class::Keep,
-            });
+            self.units.push(Unit { c: d, start, end, class: Class::Keep });
             return;
         }
         if is_confusable_range(cp)
@@ -255,39 +207,19 @@ impl Normalized {
             if class == Class::Letter {
                 self.counts.latin += 1;
             }
-            self.units.push(Unit {
-                c: t.to_ascii_lowercase(),
-                start,
-                end,
-                class,
-            });
+            self.units.push(Unit { c: t.to_ascii_lowercase(), start, end, class });
             return;
         }
         if d.is_alphabetic() {
             for l in d.to_lowercase() {
                 if !is_combining_mark(l) {
-                    self.units.push(Unit {
-                        c: l,
-                        start,
-                        end,
-                        class: Class::OtherLetter,
-                    });
+                    self.units.push(Unit { c: l, start, end, class: Class::OtherLetter });
                 }
             }
         } else if d.is_numeric() {
-            self.units.push(Unit {
-                c: d,
-                start,
-                end,
-                class: Class::OtherLetter,
-            });
+            self.units.push(Unit { c: d, start, end, class: Class::OtherLetter });
         } else {
-            self.units.push(Unit {
-                c: ' ',
-                start,
-                end,
-                class: Class::Space,
-            });
+            self.units.push(Unit { c: ' ', start, end, class: Class::Space });
         }
     }
 
@@ -306,11 +238,7 @@ impl Normalized {
                     while j < n && units[j].class == Class::Space {
                         j += 1;
                     }
-                    let prev_han = self
-                        .text
-                        .chars()
-                        .next_back()
-                        .is_some_and(|c| is_han(c as u32));
+                    let prev_han = self.text.chars().next_back().is_some_and(|c| is_han(c as u32));
                     let next_han = j < n && units[j].class == Class::Han;
                     if !(prev_han && next_han) {
                         self.push_space(u);
@@ -364,9 +292,7 @@ impl Normalized {
         for (k, u) in word.iter().enumerate() {
             let c = match u.class {
                 Class::Letter => u.c,
-                Class::Digit | Class::Leet if has_letter && is_leet_position(word, k) => {
-                    leet(u.c).unwrap_or(u.c)
-                }
+                Class::Digit | Class::Leet if has_letter && is_leet_position(word, k) => leet(u.c).unwrap_or(u.c),
                 Class::Leet => {
                     // A leet character that stands for no letter here: `'` in "don't"
                     // disappears; `$` before digits stays a currency sign; the rest separate.
@@ -447,8 +373,8 @@ const SHORTHAND: &str = "uricaynkbo";
 fn spaced_run_end(units: &[Unit], i: usize) -> Option<usize> {
     let is_single = |k: usize| -> bool {
         let u = units[k];
-        let letterish = u.class == Class::Letter
-            || (matches!(u.class, Class::Leet | Class::Digit) && leet(u.c).is_some());
+        let letterish =
+            u.class == Class::Letter || (matches!(u.class, Class::Leet | Class::Digit) && leet(u.c).is_some());
         letterish
             && (k == 0 || units[k - 1].class == Class::Space)
             && (k + 1 == units.len() || units[k + 1].class == Class::Space)
@@ -497,8 +423,7 @@ fn is_leet_position(word: &[Unit], k: usize) -> bool {
         return false;
     }
     let letters = word.iter().filter(|u| u.class == Class::Letter).count();
-    (before && after)
-        || (before && b == word.len() && b - a == 1 && letters >= 3 && "30$!".contains(word[k].c))
+    (before && after) || (before && b == word.len() && b - a == 1 && letters >= 3 && "30$!".contains(word[k].c))
 }
 
 fn leet(c: char) -> Option<char> {
@@ -547,10 +472,7 @@ fn is_confusable_range(cp: u32) -> bool {
 /// Letters whose diacritics are specific to Vietnamese (horn, breve, hook above, dot below
 /// with circumflex, and the tone marks on ơ/ư).
 fn is_vietnamese_letter(c: char) -> bool {
-    matches!(
-        c,
-        'ă' | 'Ă' | 'ơ' | 'Ơ' | 'ư' | 'Ư' | '\u{1EA0}'..='\u{1EF9}'
-    )
+    matches!(c, 'ă' | 'Ă' | 'ơ' | 'Ơ' | 'ư' | 'Ư' | '\u{1EA0}'..='\u{1EF9}')
 }
 
 /// The simplified form of a Han character (itself when it has none).

@@ -166,11 +166,7 @@ mod tests {
     }
 
     fn serde_json_like(t: Tactic) -> String {
-        toml::Value::try_from(t)
-            .unwrap()
-            .as_str()
-            .unwrap()
-            .to_owned()
+        toml::Value::try_from(t).unwrap().as_str().unwrap().to_owned()
     }
 
     #[test]

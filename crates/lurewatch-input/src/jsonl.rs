@@ -84,10 +84,7 @@ fn parse<'a, T: Deserialize<'a>>(line: &'a [u8]) -> Result<T, String> {
 }
 
 fn too_long(n: u64, len: usize) -> InputError {
-    InputError {
-        location: Location::Line(n),
-        message: format!("line of {len} bytes is longer than {MAX_LINE} bytes"),
-    }
+    InputError { location: Location::Line(n), message: format!("line of {len} bytes is longer than {MAX_LINE} bytes") }
 }
 
 pub(crate) fn read_conversations<R: BufRead>(reader: R, sink: &mut dyn Sink) -> io::Result<()> {
@@ -104,10 +101,7 @@ pub(crate) fn read_conversations<R: BufRead>(reader: R, sink: &mut dyn Sink) -> 
         let conv: ConversationLine<'_> = match parse(line) {
             Ok(c) => c,
             Err(message) => {
-                sink.error(InputError {
-                    location: Location::Line(n),
-                    message,
-                });
+                sink.error(InputError { location: Location::Line(n), message });
                 continue;
             }
         };
@@ -123,10 +117,7 @@ pub(crate) fn read_conversations<R: BufRead>(reader: R, sink: &mut dyn Sink) -> 
             }
         }
         if let Some(message) = bad {
-            sink.error(InputError {
-                location: Location::Line(n),
-                message,
-            });
+            sink.error(InputError { location: Location::Line(n), message });
             continue;
         }
         let id = &*conv.id;
@@ -139,11 +130,7 @@ pub(crate) fn read_conversations<R: BufRead>(reader: R, sink: &mut dyn Sink) -> 
         for (m, t) in conv.messages.iter().zip(times) {
             sink.event(Event::Message {
                 conversation: id,
-                message: Msg {
-                    sender: &m.sender,
-                    text: cut(&m.text, MAX_TEXT),
-                    time: t,
-                },
+                message: Msg { sender: &m.sender, text: cut(&m.text, MAX_TEXT), time: t },
             });
         }
         sink.event(Event::End { conversation: id });
@@ -167,38 +154,25 @@ pub(crate) fn read_messages<R: BufRead>(reader: R, sink: &mut dyn Sink) -> io::R
         let rec: MessageLine<'_> = match parse(line) {
             Ok(r) => r,
             Err(message) => {
-                sink.error(InputError {
-                    location: Location::Line(n),
-                    message,
-                });
+                sink.error(InputError { location: Location::Line(n), message });
                 continue;
             }
         };
         let t = match time(rec.time.as_ref()) {
             Ok(t) => t,
             Err(message) => {
-                sink.error(InputError {
-                    location: Location::Line(n),
-                    message,
-                });
+                sink.error(InputError { location: Location::Line(n), message });
                 continue;
             }
         };
         if !seen.contains(&*rec.conversation) {
             seen.insert(rec.conversation.to_string());
             open.push(rec.conversation.to_string());
-            sink.event(Event::Begin(Header {
-                id: &rec.conversation,
-                ..Header::default()
-            }));
+            sink.event(Event::Begin(Header { id: &rec.conversation, ..Header::default() }));
         }
         sink.event(Event::Message {
             conversation: &rec.conversation,
-            message: Msg {
-                sender: &rec.sender,
-                text: cut(&rec.text, MAX_TEXT),
-                time: t,
-            },
+            message: Msg { sender: &rec.sender, text: cut(&rec.text, MAX_TEXT), time: t },
         });
     }
     for id in &open {
@@ -224,32 +198,14 @@ mod tests {
         assert_eq!(format, Format::Conversations);
         assert_eq!(out.conversations.len(), 2);
         let a = &out.conversations[0];
-        assert_eq!(
-            (a.id.as_str(), a.label.as_deref(), a.suspect.as_deref()),
-            ("a", Some("grooming"), Some("p"))
-        );
+        assert_eq!((a.id.as_str(), a.label.as_deref(), a.suspect.as_deref()), ("a", Some("grooming"), Some("p")));
         assert_eq!(a.messages[0].1, "hi ❤");
-        assert_eq!(
-            a.messages[1],
-            ("7".into(), "yo".into(), Some(1_704_448_800))
-        );
+        assert_eq!(a.messages[1], ("7".into(), "yo".into(), Some(1_704_448_800)));
         assert!(a.ended);
         assert_eq!(out.conversations[1].id, "3");
         assert_eq!(out.errors.len(), 2);
-        assert!(
-            out.errors[0]
-                .to_string()
-                .starts_with("line 2: not a valid record"),
-            "{}",
-            out.errors[0]
-        );
-        assert!(
-            out.errors[1]
-                .to_string()
-                .starts_with("line 4: message 0: `time` \"yesterday\""),
-            "{}",
-            out.errors[1]
-        );
+        assert!(out.errors[0].to_string().starts_with("line 2: not a valid record"), "{}", out.errors[0]);
+        assert!(out.errors[1].to_string().starts_with("line 4: message 0: `time` \"yesterday\""), "{}", out.errors[1]);
     }
 
     #[test]
@@ -262,17 +218,9 @@ mod tests {
         input.extend_from_slice(br#"{"conversation":"c1","sender":"a","text":"three"}"#);
         let (format, out) = collect("f", &input);
         assert_eq!(format, Format::Messages);
-        let ids: Vec<_> = out
-            .conversations
-            .iter()
-            .map(|c| (c.id.as_str(), c.messages.len()))
-            .collect();
+        let ids: Vec<_> = out.conversations.iter().map(|c| (c.id.as_str(), c.messages.len())).collect();
         assert_eq!(ids, [("c1", 2), ("c2", 1)]);
         assert_eq!(out.errors.len(), 1);
-        assert!(
-            out.errors[0]
-                .to_string()
-                .starts_with("line 3: not valid UTF-8")
-        );
+        assert!(out.errors[0].to_string().starts_with("line 3: not valid UTF-8"));
     }
 }

@@ -86,17 +86,10 @@ impl FromStr for Format {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Format::ALL
-            .iter()
-            .copied()
-            .find(|f| f.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
-                format!(
-                    "unknown input format `{s}`; expected one of: {}",
-                    names.join(", ")
-                )
-            })
+        Format::ALL.iter().copied().find(|f| f.name().eq_ignore_ascii_case(s)).ok_or_else(|| {
+            let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
+            format!("unknown input format `{s}`; expected one of: {}", names.join(", "))
+        })
     }
 }
 
@@ -187,10 +180,7 @@ pub trait Sink {
 pub fn detect<R: BufRead>(reader: &mut R) -> io::Result<Format> {
     let head = reader.fill_buf()?;
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let start = head
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(head.len());
+    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
     let head = &head[start..];
     Ok(match head.first() {
         Some(b'{') => {
@@ -208,12 +198,7 @@ pub fn detect<R: BufRead>(reader: &mut R) -> io::Result<Format> {
 
 /// Reads `reader` in `format`; `name` is the conversation id of single-conversation
 /// formats (transcripts and chat exports), usually the file name.
-pub fn read<R: BufRead>(
-    format: Format,
-    name: &str,
-    reader: R,
-    sink: &mut dyn Sink,
-) -> io::Result<()> {
+pub fn read<R: BufRead>(format: Format, name: &str, reader: R, sink: &mut dyn Sink) -> io::Result<()> {
     match format {
         Format::Conversations => jsonl::read_conversations(reader, sink),
         Format::Messages => jsonl::read_messages(reader, sink),
@@ -269,30 +254,13 @@ impl Sink for Collected {
                 suspect: h.suspect.map(str::to_owned),
                 ..Default::default()
             }),
-            Event::Message {
-                conversation,
-                message,
-            } => {
-                if let Some(c) = self
-                    .conversations
-                    .iter_mut()
-                    .rev()
-                    .find(|c| c.id == conversation && !c.ended)
-                {
-                    c.messages.push((
-                        message.sender.to_owned(),
-                        message.text.to_owned(),
-                        message.time,
-                    ));
+            Event::Message { conversation, message } => {
+                if let Some(c) = self.conversations.iter_mut().rev().find(|c| c.id == conversation && !c.ended) {
+                    c.messages.push((message.sender.to_owned(), message.text.to_owned(), message.time));
                 }
             }
             Event::End { conversation } => {
-                if let Some(c) = self
-                    .conversations
-                    .iter_mut()
-                    .rev()
-                    .find(|c| c.id == conversation && !c.ended)
-                {
+                if let Some(c) = self.conversations.iter_mut().rev().find(|c| c.id == conversation && !c.ended) {
                     c.ended = true;
                 }
             }

@@ -17,12 +17,7 @@ pub(crate) struct Lines<R> {
 
 impl<R: BufRead> Lines<R> {
     pub(crate) fn new(reader: R, max: usize) -> Self {
-        Lines {
-            reader,
-            buf: Vec::new(),
-            number: 0,
-            max,
-        }
+        Lines { reader, buf: Vec::new(), number: 0, max }
     }
 
     /// The next line (number and bytes, without the line ending), or `None` at the end.

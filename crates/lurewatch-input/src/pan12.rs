@@ -58,20 +58,13 @@ pub(crate) fn read<R: BufRead>(reader: R, sink: &mut dyn Sink) -> io::Result<()>
                         .ok()
                         .flatten()
                         .and_then(|a| {
-                            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                                .ok()
-                                .map(|v| v.into_owned())
+                            a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.into_owned())
                         })
                         .unwrap_or_default();
                     if let Some(open) = conversation.take() {
-                        sink.event(Event::End {
-                            conversation: &open,
-                        });
+                        sink.event(Event::End { conversation: &open });
                     }
-                    sink.event(Event::Begin(Header {
-                        id: &id,
-                        ..Header::default()
-                    }));
+                    sink.event(Event::Begin(Header { id: &id, ..Header::default() }));
                     conversation = Some(id);
                 }
                 "message" => {
@@ -90,26 +83,17 @@ pub(crate) fn read<R: BufRead>(reader: R, sink: &mut dyn Sink) -> io::Result<()>
                 "message" => {
                     in_message = false;
                     if let Some(message) = bad_message.take() {
-                        sink.error(InputError {
-                            location: Location::Byte(xml.buffer_position()),
-                            message,
-                        });
+                        sink.error(InputError { location: Location::Byte(xml.buffer_position()), message });
                     } else if let Some(id) = &conversation {
                         sink.event(Event::Message {
                             conversation: id,
-                            message: Msg {
-                                sender: author.trim(),
-                                text: text.trim(),
-                                time: None,
-                            },
+                            message: Msg { sender: author.trim(), text: text.trim(), time: None },
                         });
                     }
                 }
                 "conversation" => {
                     if let Some(open) = conversation.take() {
-                        sink.event(Event::End {
-                            conversation: &open,
-                        });
+                        sink.event(Event::End { conversation: &open });
                     }
                 }
                 _ => field = Field::None,
@@ -147,9 +131,7 @@ pub(crate) fn read<R: BufRead>(reader: R, sink: &mut dyn Sink) -> io::Result<()>
         }
     }
     if let Some(open) = conversation.take() {
-        sink.event(Event::End {
-            conversation: &open,
-        });
+        sink.event(Event::End { conversation: &open });
     }
     Ok(())
 }
@@ -192,10 +174,6 @@ mod tests {
         let (_, out) = collect("f", broken.as_bytes());
         assert_eq!(out.conversations[0].messages.len(), 1);
         assert!(out.conversations[0].ended);
-        assert!(
-            out.errors[0].message.starts_with("malformed XML"),
-            "{:?}",
-            out.errors
-        );
+        assert!(out.errors[0].message.starts_with("malformed XML"), "{:?}", out.errors);
     }
 }

@@ -24,22 +24,17 @@ static WHATSAPP: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static LINE_MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"^(?:(?:AM|PM|午前|午後|上午|下午|오전|오후) ?)?\d{1,2}:\d{2}(?: ?(?:AM|PM))?\t([^\t]*)\t(.*)$",
-    )
+    re(r"^(?:(?:AM|PM|午前|午後|上午|下午|오전|오후) ?)?\d{1,2}:\d{2}(?: ?(?:AM|PM))?\t([^\t]*)\t(.*)$")
 });
 static LINE_SKIP: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"^(?:\[LINE\].*|Saved on:.*|保存日時：.*|儲存日期：.*|\d{4}[/.]\d{1,2}[/.]\d{1,2}.*|\x{FEFF}?)$",
-    )
+    re(r"^(?:\[LINE\].*|Saved on:.*|保存日時：.*|儲存日期：.*|\d{4}[/.]\d{1,2}[/.]\d{1,2}.*|\x{FEFF}?)$")
 });
 static KAKAO_MOBILE: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"^(?:\d{4}년 \d{1,2}월 \d{1,2}일 (?:오전|오후) \d{1,2}:\d{2}|\d{4}\. \d{1,2}\. \d{1,2}\. (?:오전|오후) \d{1,2}:\d{2}|[A-Z][a-z]+ \d{1,2}, \d{4},? (?:at )?\d{1,2}:\d{2}(?: [AP]M)?), (.+?) : (.*)$",
     )
 });
-static KAKAO_PC: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^\[(.+?)\] \[(?:오전|오후|AM|PM) ?\d{1,2}:\d{2}\] (.*)$"));
+static KAKAO_PC: LazyLock<Regex> = LazyLock::new(|| re(r"^\[(.+?)\] \[(?:오전|오후|AM|PM) ?\d{1,2}:\d{2}\] (.*)$"));
 static KAKAO_SKIP: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"^(?:.*님과 카카오톡 대화|.*KakaoTalk Chats with .*|저장한 날짜 : .*|Date Saved : .*|-{3,}.*-{3,}|\d{4}년 \d{1,2}월 \d{1,2}일 [^,]*|\d{4}\. \d{1,2}\. \d{1,2}\. [^,]*|[A-Z][a-z]+ \d{1,2}, \d{4}[^,]*)$",
@@ -59,9 +54,7 @@ fn parse(format: Format, line: &str) -> Parsed<'_> {
             Some(c) => {
                 let rest = c.get(1).map_or("", |m| m.as_str());
                 match rest.split_once(": ") {
-                    Some((sender, text)) if !sender.is_empty() && sender.len() <= 128 => {
-                        Parsed::Start(sender, text)
-                    }
+                    Some((sender, text)) if !sender.is_empty() && sender.len() <= 128 => Parsed::Start(sender, text),
                     // A system notice: "Messages and calls are end-to-end encrypted."
                     _ => Parsed::Skip,
                 }
@@ -70,10 +63,7 @@ fn parse(format: Format, line: &str) -> Parsed<'_> {
         },
         Format::Line => {
             if let Some(c) = LINE_MESSAGE.captures(line) {
-                Parsed::Start(
-                    c.get(1).map_or("", |m| m.as_str()),
-                    c.get(2).map_or("", |m| m.as_str()),
-                )
+                Parsed::Start(c.get(1).map_or("", |m| m.as_str()), c.get(2).map_or("", |m| m.as_str()))
             } else if LINE_SKIP.is_match(line) {
                 Parsed::Skip
             } else {
@@ -81,14 +71,8 @@ fn parse(format: Format, line: &str) -> Parsed<'_> {
             }
         }
         Format::KakaoTalk => {
-            if let Some(c) = KAKAO_MOBILE
-                .captures(line)
-                .or_else(|| KAKAO_PC.captures(line))
-            {
-                Parsed::Start(
-                    c.get(1).map_or("", |m| m.as_str()),
-                    c.get(2).map_or("", |m| m.as_str()),
-                )
+            if let Some(c) = KAKAO_MOBILE.captures(line).or_else(|| KAKAO_PC.captures(line)) {
+                Parsed::Start(c.get(1).map_or("", |m| m.as_str()), c.get(2).map_or("", |m| m.as_str()))
             } else if KAKAO_SKIP.is_match(line) {
                 Parsed::Skip
             } else {
@@ -100,10 +84,7 @@ fn parse(format: Format, line: &str) -> Parsed<'_> {
                 let sender = c.get(1).map_or("", |m| m.as_str()).trim();
                 let text = c.get(2).map_or("", |m| m.as_str());
                 // "https://…" and "12:30" are text, not senders.
-                if sender.is_empty()
-                    || text.starts_with("//")
-                    || sender.bytes().all(|b| b.is_ascii_digit())
-                {
+                if sender.is_empty() || text.starts_with("//") || sender.bytes().all(|b| b.is_ascii_digit()) {
                     Parsed::More
                 } else {
                     Parsed::Start(sender, text)
@@ -116,21 +97,13 @@ fn parse(format: Format, line: &str) -> Parsed<'_> {
 
 /// Guesses which export `head` (the first bytes of the input) comes from.
 pub(crate) fn detect(head: &str) -> Format {
-    let lines: Vec<&str> = head
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(30)
-        .collect();
+    let lines: Vec<&str> = head.lines().filter(|l| !l.trim().is_empty()).take(30).collect();
     let count = |f: &dyn Fn(&str) -> bool| lines.iter().filter(|l| f(l)).count();
-    if lines
-        .iter()
-        .any(|l| l.contains("님과 카카오톡 대화") || l.contains("KakaoTalk Chats with"))
+    if lines.iter().any(|l| l.contains("님과 카카오톡 대화") || l.contains("KakaoTalk Chats with"))
         || count(&|l| KAKAO_MOBILE.is_match(l) || KAKAO_PC.is_match(l)) >= 1
     {
         Format::KakaoTalk
-    } else if lines
-        .first()
-        .is_some_and(|l| l.trim_start_matches('\u{FEFF}').starts_with("[LINE]"))
+    } else if lines.first().is_some_and(|l| l.trim_start_matches('\u{FEFF}').starts_with("[LINE]"))
         || count(&|l| LINE_MESSAGE.is_match(l)) >= 1
     {
         Format::Line
@@ -152,11 +125,7 @@ impl Pending {
         if self.open {
             sink.event(Event::Message {
                 conversation: id,
-                message: Msg {
-                    sender: &self.sender,
-                    text: &self.text,
-                    time: None,
-                },
+                message: Msg { sender: &self.sender, text: &self.text, time: None },
             });
             self.open = false;
         }
@@ -168,22 +137,10 @@ impl Pending {
     }
 }
 
-pub(crate) fn read<R: BufRead>(
-    format: Format,
-    id: &str,
-    reader: R,
-    sink: &mut dyn Sink,
-) -> io::Result<()> {
+pub(crate) fn read<R: BufRead>(format: Format, id: &str, reader: R, sink: &mut dyn Sink) -> io::Result<()> {
     let mut lines = Lines::new(reader, MAX_LINE);
-    let mut pending = Pending {
-        sender: String::new(),
-        text: String::new(),
-        open: false,
-    };
-    sink.event(Event::Begin(Header {
-        id,
-        ..Header::default()
-    }));
+    let mut pending = Pending { sender: String::new(), text: String::new(), open: false };
+    sink.event(Event::Begin(Header { id, ..Header::default() }));
     while let Some((n, line)) = lines.next_line()? {
         let bytes = match line {
             Line::Ok(b) => b,
@@ -196,19 +153,14 @@ pub(crate) fn read<R: BufRead>(
             }
         };
         let Ok(line) = std::str::from_utf8(bytes) else {
-            sink.error(InputError {
-                location: Location::Line(n),
-                message: "not valid UTF-8".into(),
-            });
+            sink.error(InputError { location: Location::Line(n), message: "not valid UTF-8".into() });
             continue;
         };
         match parse(format, line) {
             Parsed::Start(sender, text) => {
                 pending.flush(id, sink);
                 pending.sender.clear();
-                pending
-                    .sender
-                    .push_str(crate::cut(sender, MAX_PLAIN_SENDER * 2));
+                pending.sender.push_str(crate::cut(sender, MAX_PLAIN_SENDER * 2));
                 pending.text.clear();
                 pending.push_text(text);
                 pending.open = true;
@@ -247,34 +199,18 @@ mod tests {
         let (format, out) = collect("chat.txt", input.as_bytes());
         let c = &out.conversations[0];
         assert_eq!(c.id, "chat.txt");
-        (
-            format,
-            c.messages
-                .iter()
-                .map(|m| (m.0.clone(), m.1.clone()))
-                .collect(),
-            out.errors.len(),
-        )
+        (format, c.messages.iter().map(|m| (m.0.clone(), m.1.clone())).collect(), out.errors.len())
     }
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter()
-            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-            .collect()
+        v.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
     }
 
     #[test]
     fn plain_transcript_with_continuations_and_links() {
-        let (f, m, errors) =
-            messages("stranger: hi\nsee https://x.test/a\nkid：我13岁\n12:30 is late\n");
+        let (f, m, errors) = messages("stranger: hi\nsee https://x.test/a\nkid：我13岁\n12:30 is late\n");
         assert_eq!(f, Format::Transcript);
-        assert_eq!(
-            m,
-            pairs(&[
-                ("stranger", "hi\nsee https://x.test/a"),
-                ("kid", "我13岁\n12:30 is late")
-            ])
-        );
+        assert_eq!(m, pairs(&[("stranger", "hi\nsee https://x.test/a"), ("kid", "我13岁\n12:30 is late")]));
         assert_eq!(errors, 0);
         let (_, _, errors) = messages("no sender here\nbob: hi\n");
         assert_eq!(errors, 1);
@@ -285,10 +221,7 @@ mod tests {
         let android = "12/31/20, 9:15 PM - Messages and calls are end-to-end encrypted.\n12/31/20, 9:16 PM - Alex: hi cutie\nsecond line\n12/31/20, 9:17 PM - Sam Lee: who r u\n";
         let (f, m, _) = messages(android);
         assert_eq!(f, Format::WhatsApp);
-        assert_eq!(
-            m,
-            pairs(&[("Alex", "hi cutie\nsecond line"), ("Sam Lee", "who r u")])
-        );
+        assert_eq!(m, pairs(&[("Alex", "hi cutie\nsecond line"), ("Sam Lee", "who r u")]));
         let ios = "[31/12/2020, 21:16:04] Alex: hi\n[31/12/2020, 21:17:00] 小明: 你好\n";
         let (f, m, _) = messages(ios);
         assert_eq!(f, Format::WhatsApp);
