@@ -292,28 +292,37 @@ struct State {
     ages: Ages,
 }
 
+/// Distinct `(sender, age)` statements kept; enough to tell peers from an adult and a child.
+const MAX_AGE_STATEMENTS: usize = 16;
+
 /// The ages participants stated, to tell peers from an adult and a child.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct Ages {
+    statements: Vec<(usize, u8)>,
     count: u32,
     min: u8,
     max: u8,
 }
 
 impl Ages {
-    fn add(&mut self, age: u8) {
+    /// Records that `sender` stated `age`; saying the same age again adds nothing.
+    fn add(&mut self, sender: usize, age: u8) {
+        if self.statements.contains(&(sender, age)) || self.statements.len() == MAX_AGE_STATEMENTS {
+            return;
+        }
+        self.statements.push((sender, age));
         if self.count == 0 {
             (self.min, self.max) = (age, age);
         } else {
             self.min = self.min.min(age);
             self.max = self.max.max(age);
         }
-        self.count = self.count.saturating_add(1);
+        self.count += 1;
     }
 
     /// Every stated age is a teenager's or a young adult's: a chat between peers, not an
     /// adult grooming a child. Needs at least two statements, no more than three years apart.
-    fn peers(self) -> bool {
+    fn peers(&self) -> bool {
         self.count >= 2 && self.min >= 13 && self.max <= 19 && self.max - self.min <= 3
     }
 }
@@ -487,7 +496,7 @@ impl Conversation<'_> {
         let peers_before = self.state.ages.peers();
         if !m.advisory {
             for &age in &m.ages {
-                self.state.ages.add(age);
+                self.state.ages.add(slot, age);
             }
         }
         let peers = self.state.ages.peers();

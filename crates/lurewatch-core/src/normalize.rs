@@ -189,6 +189,14 @@ impl Normalized {
             self.units.push(Unit { c: d, start, end, class });
             return;
         }
+        // Lower case first, so that the folds below see the same character the second
+        // time round (normalisation must be idempotent).
+        let mut lower = d.to_lowercase();
+        if let (Some(l), None) = (lower.next(), lower.next())
+            && l != d
+        {
+            return self.push_folded(l, start, end);
+        }
         let cp = d as u32;
         if is_han(cp) {
             self.counts.han += 1;
@@ -247,13 +255,8 @@ impl Normalized {
                 }
                 Class::Letter | Class::Leet | Class::Digit => {
                     let j = word_end(&units, i);
-                    if let Some(k) = spaced_run_end(&units, i) {
-                        self.push_joined_run(&units[i..k]);
-                        i = k;
-                    } else {
-                        self.push_word(&units[i..j]);
-                        i = j;
-                    }
+                    self.push_word(&units[i..j]);
+                    i = j;
                 }
                 Class::Keep | Class::Han | Class::Hangul | Class::OtherLetter => {
                     self.push_unit(u.c, u.start, u.end, false);
@@ -267,6 +270,101 @@ impl Normalized {
             self.joined.pop();
         }
         self.units = units;
+        self.drop_spaces_between_han();
+        self.join_spaced_letters();
+    }
+
+    /// Removes the spaces left between two Chinese characters by symbols that were not
+    /// separators at first sight (`裸@聊`); Chinese is written without spaces.
+    fn drop_spaces_between_han(&mut self) {
+        let mut k = 0;
+        while let Some(off) = self.text[k..].find(' ') {
+            let at = k + off;
+            let prev = self.text[..at].chars().next_back().is_some_and(|c| is_han(c as u32));
+            let next = self.text[at + 1..].chars().next().is_some_and(|c| is_han(c as u32));
+            if prev && next {
+                self.text.remove(at);
+                self.spans.remove(at);
+                self.joined.remove(at);
+                k = at;
+            } else {
+                k = at + 1;
+            }
+        }
+    }
+
+    /// Joins runs of at least three single letters separated by spaces (`s e n d`,
+    /// `n.u.d.e.s`, `s 3 n d`) into one word marked as joined. It works on the
+    /// normalised text itself, so normalising again finds nothing more to join.
+    fn join_spaced_letters(&mut self) {
+        let bytes = self.text.as_bytes();
+        // Single-letter tokens: (start byte, letter).
+        let single = |at: usize| -> Option<char> {
+            let c = *bytes.get(at)?;
+            let alone = (at == 0 || bytes[at - 1] == b' ') && (at + 1 == bytes.len() || bytes[at + 1] == b' ');
+            if !alone {
+                return None;
+            }
+            match c {
+                b'a'..=b'z' => Some(c as char),
+                b'0'..=b'9' => leet(c as char),
+                _ => None,
+            }
+        };
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            if bytes[at].is_ascii_lowercase() && single(at).is_some() {
+                let start = at;
+                let mut end = at + 1;
+                let mut count = 1;
+                let mut all_shorthand = SHORTHAND.contains(bytes[at] as char);
+                while end + 1 < bytes.len() && bytes[end] == b' ' {
+                    let Some(c) = single(end + 1) else { break };
+                    all_shorthand &= SHORTHAND.contains(c);
+                    count += 1;
+                    end += 2;
+                }
+                // Chat shorthand ("u r a", "i c u") is written with single letters too: a
+                // run made only of those letters is left alone.
+                if count >= 3 && !all_shorthand {
+                    runs.push((start, end));
+                }
+                at = end;
+            } else {
+                at += 1;
+            }
+        }
+        if runs.is_empty() {
+            return;
+        }
+        let text = std::mem::take(&mut self.text);
+        let spans = std::mem::take(&mut self.spans);
+        let joined = std::mem::take(&mut self.joined);
+        let mut next = 0;
+        for (start, end) in runs {
+            // Runs start and end at ASCII bytes, so these are character boundaries.
+            self.text.push_str(&text[next..start]);
+            self.spans.extend_from_slice(&spans[next..start]);
+            self.joined.extend_from_slice(&joined[next..start]);
+            for k in (start..end).step_by(2) {
+                let c = leet(text.as_bytes()[k] as char).unwrap_or(text.as_bytes()[k] as char);
+                if self.text.ends_with(c) && self.joined.last() == Some(&true) {
+                    // Repeated letters collapse, as in words (`n u u d e s`).
+                    if let Some(last) = self.spans.last_mut() {
+                        last.1 = spans[k].1;
+                    }
+                    continue;
+                }
+                self.text.push(c);
+                self.spans.push(spans[k]);
+                self.joined.push(true);
+            }
+            next = end;
+        }
+        self.text.push_str(&text[next..]);
+        self.spans.extend_from_slice(&spans[next..]);
+        self.joined.extend_from_slice(&joined[next..]);
     }
 
     fn push_space(&mut self, u: Unit) {
@@ -308,21 +406,6 @@ impl Normalized {
                 _ => u.c,
             };
             self.push_letter(c, u.start, u.end, false);
-        }
-    }
-
-    /// Pushes a run of spaced-out single letters (`s e n d`) as one joined word.
-    fn push_joined_run(&mut self, run: &[Unit]) {
-        for u in run {
-            match u.class {
-                Class::Letter => self.push_letter(u.c, u.start, u.end, true),
-                Class::Leet | Class::Digit => {
-                    if let Some(l) = leet(u.c) {
-                        self.push_letter(l, u.start, u.end, true);
-                    }
-                }
-                _ => {}
-            }
         }
     }
 
@@ -368,46 +451,8 @@ fn word_end(units: &[Unit], i: usize) -> usize {
 /// Letters that stand alone as words in chat shorthand.
 const SHORTHAND: &str = "uricaynkbo";
 
-/// If a run of at least three spaced-out single letters starts at `i` (`s e n d`,
-/// `n.u.d.e.s`), returns the index just past its last letter.
-fn spaced_run_end(units: &[Unit], i: usize) -> Option<usize> {
-    let is_single = |k: usize| -> bool {
-        let u = units[k];
-        let letterish =
-            u.class == Class::Letter || (matches!(u.class, Class::Leet | Class::Digit) && leet(u.c).is_some());
-        letterish
-            && (k == 0 || units[k - 1].class == Class::Space)
-            && (k + 1 == units.len() || units[k + 1].class == Class::Space)
-    };
-    if units[i].class != Class::Letter || !is_single(i) {
-        return None;
-    }
-    let mut count = 1;
-    let mut last = i;
-    // Chat shorthand ("u r a", "i c u") is written with single letters too: a run made
-    // only of those letters is left alone.
-    let mut all_shorthand = SHORTHAND.contains(units[i].c);
-    let mut k = i + 1;
-    loop {
-        // Skip a short separator run.
-        let mut sep = 0;
-        while k < units.len() && units[k].class == Class::Space && sep < 3 {
-            k += 1;
-            sep += 1;
-        }
-        if sep == 0 || sep > 2 || k >= units.len() || !is_single(k) {
-            break;
-        }
-        count += 1;
-        last = k;
-        all_shorthand &= SHORTHAND.contains(units[k].c);
-        k += 1;
-    }
-    (count >= 3 && !all_shorthand).then_some(last + 1)
-}
-
-/// Whether the leet character at `k` stands between letters (`n00dz`, `s3nd`, `p!cs`)
-/// or ends a word of letters (`nud3`, `pic$`).
+/// Whether the leet character at `k` stands between letters (`n00dz`, `s3nd`, `p!cs`).
+/// A leet character at the end of a word is left alone: `hi!`, `$5`, `top10`.
 fn is_leet_position(word: &[Unit], k: usize) -> bool {
     let mut a = k;
     while a > 0 && matches!(word[a - 1].class, Class::Digit | Class::Leet) {
@@ -419,11 +464,8 @@ fn is_leet_position(word: &[Unit], k: usize) -> bool {
     }
     let before = a > 0 && word[a - 1].class == Class::Letter;
     let after = b < word.len() && word[b].class == Class::Letter;
-    if !word[a..b].iter().all(|u| leet(u.c).is_some()) {
-        return false;
-    }
-    let letters = word.iter().filter(|u| u.class == Class::Letter).count();
-    (before && after) || (before && b == word.len() && b - a == 1 && letters >= 3 && "30$!".contains(word[k].c))
+    // Apostrophes vanish inside words ("don't"), so they do not break a run of leet.
+    before && after && leet(word[k].c).is_some() && word[a..b].iter().all(|u| u.c == '\'' || leet(u.c).is_some())
 }
 
 fn leet(c: char) -> Option<char> {

@@ -1,0 +1,339 @@
+//! Whole conversations: scripts in five language variants, and the hard negatives that must
+//! be left alone (warnings, news, tutors, adults flirting).
+
+use lurewatch_core::{Assessment, Category, Engine, Language, Level, Message, Tactic};
+
+fn assess(engine: &Engine, messages: &[(&str, &str)]) -> Assessment {
+    engine.assess("t", messages.iter().map(|&(s, t)| Message::new(s, t)))
+}
+
+fn engine() -> Engine {
+    Engine::new()
+}
+
+#[track_caller]
+fn expect_script(a: &Assessment, category: Category, min: Level, suspect: &str) {
+    assert_eq!(a.category, category, "{a:#?}");
+    assert!(a.level >= min, "level {} below {min}: {a:#?}", a.level);
+    assert_eq!(a.suspect.as_deref(), Some(suspect), "{a:#?}");
+    assert!(a.first_alert_message.is_some());
+    for e in &a.tactics {
+        assert!(e.start < e.end, "{e:?}");
+    }
+}
+
+#[track_caller]
+fn expect_calm(a: &Assessment) {
+    assert!(a.level <= Level::Low, "expected none or low, got {} ({}): {:#?}", a.level, a.risk, a.tactics);
+    assert!(a.first_alert_message.is_none());
+}
+
+#[test]
+fn sextortion_in_english_with_repeat_demand_and_advice() {
+    let a = assess(
+        &engine(),
+        &[
+            ("jess", "hey cutie, saw your profile"),
+            ("tom", "hi who is this"),
+            ("jess", "typing is slow, download this app so we can video call"),
+            ("jess", "let's get naked, take off your clothes"),
+            ("jess", "I recorded everything and I have all your contacts"),
+            ("jess", "pay $500 in bitcoin or I will send the video to your family. you have 24 hours"),
+            ("tom", "ok i paid, please delete it"),
+            ("jess", "not enough. send another $300 now"),
+        ],
+    );
+    expect_script(&a, Category::Sextortion, Level::Critical, "jess");
+    assert_eq!(a.victim.as_deref(), Some("tom"));
+    assert_eq!(a.language, Language::En);
+    assert!(a.stages.contains(&Tactic::RepeatDemand));
+    assert!(a.first_alert_message.unwrap() <= 5);
+    let ids: Vec<_> = a.advice.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids[0], "dont_pay");
+    assert!(ids.contains(&"hotline") && ids.contains(&"repeat_demand"));
+    // The victim's "please delete it" does not make them a suspect.
+    assert!(a.tactics.iter().filter(|e| e.sender == "tom").all(|e| e.tactic != Tactic::ThreatExposure));
+}
+
+#[test]
+fn sextortion_in_simplified_chinese() {
+    let a = assess(
+        &engine(),
+        &[
+            ("小美", "小哥哥在干嘛？交个朋友吧"),
+            ("阿杰", "你好"),
+            ("小美", "打字太慢了，下载这个app我们视频聊"),
+            ("小美", "我们来裸聊吧"),
+            ("小美", "你的视频我已经录下来了，你通讯录里的人我都有"),
+            ("小美", "马上转账5000元，不然我就把视频发给你的家人和同事"),
+        ],
+    );
+    expect_script(&a, Category::Sextortion, Level::High, "小美");
+    assert_eq!(a.language, Language::ZhHans);
+    let quote = &a.tactics.iter().find(|e| e.tactic == Tactic::SexualContent).unwrap().quote;
+    assert_eq!(quote, "裸聊");
+}
+
+#[test]
+fn sextortion_in_cantonese_with_traditional_script() {
+    let a = assess(
+        &engine(),
+        &[
+            ("Cindy", "靚仔，識下朋友？"),
+            ("Ken", "你係邊個"),
+            ("Cindy", "打字好慢，下載呢個app同我視像啦"),
+            ("Cindy", "除衫俾我睇下"),
+            ("Cindy", "你啲相同片我已經錄咗，你的通訊錄我都有"),
+            ("Cindy", "唔俾錢就發晒俾你屋企人同朋友睇，即刻轉數快俾我 HK$8,000"),
+        ],
+    );
+    expect_script(&a, Category::Sextortion, Level::High, "Cindy");
+    assert_eq!(a.language, Language::ZhHant);
+    assert!(a.advice.iter().any(|i| i.text.contains("18222")));
+    // Evidence quotes the traditional original, not the simplified form used for matching.
+    assert!(a.tactics.iter().any(|e| e.quote == "你的通訊錄"));
+}
+
+#[test]
+fn sextortion_in_korean() {
+    let a = assess(
+        &engine(),
+        &[
+            ("지은", "오빠 심심해? 친구 할래?"),
+            ("민수", "누구세요"),
+            ("지은", "카톡으로 와서 영상통화 하자. 이 앱 설치해 줘"),
+            ("지은", "몸캠 하자 옷 벗어"),
+            ("지은", "영상 녹화했어. 니 주소록도 다 있어"),
+            ("지은", "300만원 입금 안 하면 지인들한테 영상 뿌린다. 지금 당장"),
+        ],
+    );
+    expect_script(&a, Category::Sextortion, Level::High, "지은");
+    assert_eq!(a.language, Language::Ko);
+    assert!(!a.tactics.iter().any(|e| e.tactic == Tactic::PersonalInfoRequest && e.quote == "주소"));
+}
+
+#[test]
+fn sextortion_in_vietnamese_with_and_without_diacritics() {
+    for (threat, pay) in [
+        (
+            "tao có video của mày rồi, có cả danh bạ của mày",
+            "chuyển khoản 20 triệu ngay lập tức nếu không tao sẽ gửi video cho gia đình và bạn bè mày",
+        ),
+        (
+            "tao co video cua may roi, co ca danh ba cua may",
+            "chuyen khoan 20 trieu ngay lap tuc neu khong tao se gui video cho gia dinh va ban be may",
+        ),
+    ] {
+        let a = assess(
+            &engine(),
+            &[
+                ("Linh", "anh ơi làm quen nhé"),
+                ("Nam", "ok"),
+                ("Linh", "qua zalo gọi video đi anh, tải app này về"),
+                ("Linh", "cởi đồ cho em xem đi"),
+                ("Linh", threat),
+                ("Linh", pay),
+            ],
+        );
+        expect_script(&a, Category::Sextortion, Level::High, "Linh");
+        assert_eq!(a.language, Language::Vi);
+    }
+}
+
+#[test]
+fn grooming_of_a_child_in_english() {
+    let a = assess(
+        &engine(),
+        &[
+            ("mike", "hi, you play fortnite? you're really good"),
+            ("ella", "thx lol"),
+            ("mike", "how old are you?"),
+            ("ella", "im 13"),
+            ("mike", "you're so mature for your age"),
+            ("mike", "i can buy you v-bucks if you want"),
+            ("mike", "don't tell your parents about me. our secret ok?"),
+            ("mike", "send me a pic of you in your bra"),
+            ("mike", "we should meet up, i'll pick you up after school"),
+        ],
+    );
+    expect_script(&a, Category::Grooming, Level::High, "mike");
+    assert!(a.minor);
+    assert_eq!(a.victim.as_deref(), Some("ella"));
+    assert!(a.advice.iter().any(|i| i.id == "take_it_down"));
+    assert_eq!(a.advice[0].id, "trusted_adult");
+}
+
+#[test]
+fn grooming_in_chinese_korean_and_vietnamese() {
+    let cases: [(&[(&str, &str)], &str); 3] = [
+        (
+            &[
+                ("叔叔", "你几岁了？读几年级？"),
+                ("小雨", "我13岁，读初一"),
+                ("叔叔", "你好可爱，给你发红包买零食"),
+                ("叔叔", "不要告诉你爸妈我们聊天"),
+                ("叔叔", "发张身体照给我看看，周末出来见面我去接你"),
+            ],
+            "叔叔",
+        ),
+        (
+            &[
+                ("아저씨", "몇 살이야? 어느 학교 다녀?"),
+                ("지민", "중2요"),
+                ("아저씨", "너무 귀여워. 용돈 줄게"),
+                ("아저씨", "엄마한테 말하지 마 우리만의 비밀이야"),
+                ("아저씨", "몸 사진 보내줘. 주말에 만나자 데리러 갈게"),
+            ],
+            "아저씨",
+        ),
+        (
+            &[
+                ("chú", "em bao nhiêu tuổi, học lớp mấy?"),
+                ("bé", "em 12 tuổi, học lớp 7"),
+                ("chú", "em xinh quá, chú cho em tiền tiêu vặt"),
+                ("chú", "đừng nói với bố mẹ nhé, giữ bí mật"),
+                ("chú", "gửi ảnh nóng cho chú, mai chú đến đón em đi chơi"),
+            ],
+            "chú",
+        ),
+    ];
+    for (messages, suspect) in cases {
+        let a = assess(&engine(), messages);
+        expect_script(&a, Category::Grooming, Level::Medium, suspect);
+        assert!(a.minor, "{a:#?}");
+    }
+}
+
+#[test]
+fn parents_warning_children_are_left_alone() {
+    let e = engine();
+    expect_calm(&assess(
+        &e,
+        &[
+            ("妈妈", "宝贝，警方提醒：有骗子让人下载陌生APP裸聊，然后威胁把视频发给通讯录的人"),
+            ("妈妈", "别下载陌生APP，不要和陌生人视频，有人要钱千万不要转账"),
+            ("女儿", "知道啦妈妈"),
+        ],
+    ));
+    expect_calm(&assess(
+        &e,
+        &[
+            (
+                "dad",
+                "Saw a warning from police: scammers ask kids to send nudes then threaten to send them to their contacts",
+            ),
+            ("dad", "If anyone asks you for pics or money, don't pay and tell me. Never install apps a stranger sends"),
+            ("kid", "ok dad"),
+        ],
+    ));
+    expect_calm(&assess(
+        &e,
+        &[
+            ("엄마", "뉴스 봤어? 몸캠피싱 조심하세요. 모르는 사람이 앱 설치하라고 하면 절대 하지 마"),
+            ("엄마", "돈 보내지 마세요. 영상 유포 협박하면 경찰에 신고하세요"),
+        ],
+    ));
+    expect_calm(&assess(
+        &e,
+        &[(
+            "mẹ",
+            "Công an cảnh báo thủ đoạn lừa đảo: kẻ gian dụ cài app rồi đe dọa gửi video cho danh bạ. Đừng chuyển tiền nhé con",
+        )],
+    ));
+}
+
+#[test]
+fn news_about_sextortion_is_not_sextortion() {
+    let e = engine();
+    expect_calm(&assess(
+        &e,
+        &[(
+            "news",
+            "Police warn that sextortion gangs ask victims to install a video app, record them naked and threaten to send the video to their contacts unless they pay.",
+        )],
+    ));
+    expect_calm(&assess(
+        &e,
+        &[(
+            "新闻",
+            "据报道，裸聊敲诈案件频发，犯罪分子诱导受害人下载APP，录制视频后威胁发给亲友，要求转账。警方提醒切勿转账。",
+        )],
+    ));
+}
+
+#[test]
+fn a_tutor_asking_for_fees_by_qr_is_not_extortion() {
+    let e = engine();
+    expect_calm(&assess(
+        &e,
+        &[
+            ("陈老师", "家长您好，本月补习费1200元，请扫码转账"),
+            ("家长", "好的，已转"),
+            ("陈老师", "收到，谢谢！下周二四点上课，请准时"),
+        ],
+    ));
+    expect_calm(&assess(
+        &e,
+        &[
+            ("tutor", "Hi, this month's tuition is $240, you can pay by the QR code or bank transfer"),
+            ("parent", "paid, thanks"),
+            ("tutor", "Received. See you Tuesday, please be on time"),
+        ],
+    ));
+}
+
+#[test]
+fn adults_flirting_and_one_risky_word_stay_low() {
+    let e = engine();
+    expect_calm(&assess(
+        &e,
+        &[
+            ("sam", "you looked gorgeous tonight"),
+            ("alex", "you're sweet. last night was fun"),
+            ("sam", "come over later? I'll bring wine"),
+            ("alex", "sure, send me a nude first haha"),
+            ("sam", "lol later"),
+        ],
+    ));
+    expect_calm(&assess(&e, &[("a", "that statue is a nude by Rodin"), ("b", "nice")]));
+    expect_calm(&assess(&e, &[("老板", "工资已经转账了，查收一下")]));
+    expect_calm(&assess(&e, &[("친구", "어제 돈 보냈어? 계좌로 입금해줘")]));
+}
+
+#[test]
+fn a_threat_with_a_negated_payment_still_counts() {
+    let a = assess(
+        &engine(),
+        &[
+            ("x", "I have your video and your contact list"),
+            ("x", "if you don't pay I will send the video to your family"),
+        ],
+    );
+    assert_eq!(a.category, Category::Sextortion);
+    assert!(a.stages.contains(&Tactic::PaymentDemand), "{a:#?}");
+}
+
+#[test]
+fn evidence_spans_point_into_the_original_text() {
+    let text = "Ｉ ｈａｖｅ your c0ntacts. pay or I'll s e n d the video to your f4mily";
+    let a = assess(&engine(), &[("x", text)]);
+    assert!(!a.tactics.is_empty());
+    for e in &a.tactics {
+        assert_eq!(&text[e.start as usize..e.end as usize], e.quote);
+    }
+}
+
+#[test]
+fn memory_stays_bounded_on_long_conversations() {
+    let e = engine();
+    let mut conv = e.conversation();
+    for i in 0..20_000 {
+        let sender = format!("user{}", i % 300);
+        conv.push(&Message::new(&sender, "hey cutie how old are you? send nudes, i recorded you"));
+    }
+    let a = conv.assessment("long");
+    // At most 256 senders × 16 tactics × 3 quotes.
+    assert!(a.tactics.len() <= 256 * 16 * 3);
+    assert!(a.tactics.iter().any(|t| t.sender == "(other senders)"));
+    assert_eq!(a.messages, 20_000);
+}

@@ -1,0 +1,178 @@
+//! Every tactic id in each of the five language variants, plainly and obfuscated.
+
+use lurewatch_core::Tactic::{self, *};
+use lurewatch_core::lexicon::{Lexicon, MessageMatches};
+use lurewatch_core::normalize::Normalized;
+
+/// `(variant, tactic, text)`; texts written the way scammers and groomers write them.
+const TABLE: &[(&str, Tactic, &str)] = &[
+    // English
+    ("en", Approach, "hey cutie, saw your profile"),
+    ("en", Approach, "h3y cut1e wanna be friends?"),
+    ("en", Flattery, "you're so mature for your age"),
+    ("en", Flattery, "ur 𝓼𝓹𝓮𝓬𝓲𝓪𝓵 to me"),
+    ("en", PersonalInfoRequest, "how old are you? what school do you go to?"),
+    ("en", PersonalInfoRequest, "wh𝖾re d𝗈 u l𝗂ve"),
+    ("en", MinorIndicator, "i'm 13"),
+    ("en", MinorIndicator, "im only 14 lol"),
+    ("en", MinorIndicator, "I'm in 8th grade"),
+    ("en", GiftOrMoneyOffer, "I can buy you v-bucks"),
+    ("en", GiftOrMoneyOffer, "i'll get u a gift card"),
+    ("en", Secrecy, "don't tell your parents about me"),
+    ("en", Secrecy, "d0nt t3ll anyone, our little secret"),
+    ("en", PlatformSwitch, "typing is slow, add me on telegram"),
+    ("en", PlatformSwitch, "lets video call"),
+    ("en", AppInstall, "download this app so we can chat"),
+    ("en", AppInstall, "install the apk and allow contacts"),
+    ("en", SexualContent, "wanna have naked chat?"),
+    ("en", SexualContent, "s e x chat?"),
+    ("en", ImageRequest, "send nudes"),
+    ("en", ImageRequest, "s3nd n00dz"),
+    ("en", ImageRequest, "ｓｅｎｄ ｎｕｄｅｓ"),
+    ("en", ImageRequest, "S E N D  N U D E S"),
+    ("en", ImageRequest, "sеnd nudеs"), // Cyrillic е
+    ("en", ImageRequest, "se\u{200B}nd nu\u{200D}des"),
+    ("en", ImageRequest, "take off your clothes on cam"),
+    ("en", MeetingRequest, "let's meet up this weekend, I'll pick you up"),
+    ("en", ContactsLeverage, "I have all your contacts"),
+    ("en", ContactsLeverage, "i recorded everything"),
+    ("en", ThreatExposure, "I will send the video to your family"),
+    ("en", ThreatExposure, "pay or i'll post your pics on instagram for all your followers"),
+    ("en", PaymentDemand, "send $500 by gift card"),
+    ("en", PaymentDemand, "pay me in bitcoin"),
+    ("en", Urgency, "you have 24 hours"),
+    ("en", RepeatDemand, "that's not enough, send more"),
+    // Simplified Chinese
+    ("zh-Hans", Approach, "小哥哥在干嘛？交个朋友吧"),
+    ("zh-Hans", Flattery, "你好漂亮，我喜欢你"),
+    ("zh-Hans", PersonalInfoRequest, "你几岁了？读几年级？"),
+    ("zh-Hans", MinorIndicator, "我13岁，读初一"),
+    ("zh-Hans", MinorIndicator, "我十三岁"),
+    ("zh-Hans", GiftOrMoneyOffer, "给你发红包，帮你充值游戏币"),
+    ("zh-Hans", Secrecy, "不要告诉你爸妈"),
+    ("zh-Hans", PlatformSwitch, "打字太慢了，加我微信视频聊"),
+    ("zh-Hans", PlatformSwitch, "加我 QQ"),
+    ("zh-Hans", AppInstall, "下载这个app，点这个链接"),
+    ("zh-Hans", SexualContent, "我们裸聊吧"),
+    ("zh-Hans", SexualContent, "裸 聊"),
+    ("zh-Hans", SexualContent, "裸.聊"),
+    ("zh-Hans", ImageRequest, "发张裸照给我"),
+    ("zh-Hans", MeetingRequest, "周末出来见面，我去接你"),
+    ("zh-Hans", ContactsLeverage, "你的视频在我手上，你通讯录里的人我都有"),
+    ("zh-Hans", ThreatExposure, "不给钱就把视频发给你的家人"),
+    ("zh-Hans", PaymentDemand, "马上转账5000元"),
+    ("zh-Hans", PaymentDemand, "扫这个收款码"),
+    ("zh-Hans", Urgency, "限你一小时内"),
+    ("zh-Hans", RepeatDemand, "还不够，再转3000"),
+    // Traditional Chinese and Cantonese
+    ("zh-Hant", Approach, "靚仔，識下朋友？"),
+    ("zh-Hant", Flattery, "你好靚，我好鍾意你"),
+    ("zh-Hant", PersonalInfoRequest, "你讀邊間學校？住邊度？"),
+    ("zh-Hant", MinorIndicator, "我讀緊中學，今年14歲"),
+    ("zh-Hant", GiftOrMoneyOffer, "俾錢你買嘢，零用錢唔使愁"),
+    ("zh-Hant", Secrecy, "唔好話俾你屋企人知"),
+    ("zh-Hant", PlatformSwitch, "打字好慢，開視頻聊"),
+    ("zh-Hant", AppInstall, "下載呢個app同我傾"),
+    ("zh-Hant", SexualContent, "一齊裸聊"),
+    ("zh-Hant", ImageRequest, "除衫俾我睇"),
+    ("zh-Hant", MeetingRequest, "幾時得閒出嚟見面"),
+    ("zh-Hant", ContactsLeverage, "你的通訊錄我都有"),
+    ("zh-Hant", ThreatExposure, "唔俾錢就發晒啲片俾你屋企人同朋友"),
+    ("zh-Hant", PaymentDemand, "即刻轉數快俾我 HK$8,000"),
+    ("zh-Hant", Urgency, "快啲，限你一個鐘"),
+    ("zh-Hant", RepeatDemand, "唔夠，仲要多五千"),
+    // Korean
+    ("ko", Approach, "오빠 심심해? 친구 할래?"),
+    ("ko", Flattery, "너무 귀여워 사랑해"),
+    ("ko", PersonalInfoRequest, "몇 살이야? 어느 학교 다녀?"),
+    ("ko", PersonalInfoRequest, "몇살이야"),
+    ("ko", MinorIndicator, "나 중2야"),
+    ("ko", MinorIndicator, "14살이에요"),
+    ("ko", GiftOrMoneyOffer, "용돈 줄게"),
+    ("ko", Secrecy, "부모님한테 말하지 마 우리만의 비밀"),
+    ("ko", PlatformSwitch, "카톡으로 와서 영상통화 하자"),
+    ("ko", AppInstall, "이 앱 설치해, 링크 눌러"),
+    ("ko", SexualContent, "몸캠 하자"),
+    ("ko", SexualContent, "ㅅㅅ 할래"),
+    ("ko", ImageRequest, "옷 벗어 봐"),
+    ("ko", MeetingRequest, "주말에 만나자 데리러 갈게"),
+    ("ko", ContactsLeverage, "영상 녹화했어 니 주소록도 다 있어"),
+    ("ko", ThreatExposure, "지인들한테 영상 뿌린다"),
+    ("ko", PaymentDemand, "300만원 입금해"),
+    ("ko", Urgency, "지금 당장 보내"),
+    ("ko", RepeatDemand, "부족해 더 보내"),
+    // Vietnamese, with and without diacritics
+    ("vi", Approach, "anh ơi làm quen nhé"),
+    ("vi", Flattery, "em xinh quá, anh yêu em"),
+    ("vi", PersonalInfoRequest, "em bao nhiêu tuổi, học lớp mấy?"),
+    ("vi", PersonalInfoRequest, "em bao nhieu tuoi"),
+    ("vi", MinorIndicator, "em 14 tuổi, học lớp 8"),
+    ("vi", GiftOrMoneyOffer, "anh cho em tiền tiêu vặt"),
+    ("vi", Secrecy, "đừng nói với bố mẹ, giữ bí mật nhé"),
+    ("vi", PlatformSwitch, "qua zalo gọi video đi"),
+    ("vi", AppInstall, "tải app này, bấm vào link"),
+    ("vi", SexualContent, "chat sex không"),
+    ("vi", SexualContent, "khoa than cho anh"),
+    ("vi", ImageRequest, "gửi ảnh nóng cho anh"),
+    ("vi", MeetingRequest, "mai đi chơi, anh đến đón em"),
+    ("vi", ContactsLeverage, "tao có video của mày, có cả danh bạ"),
+    ("vi", ThreatExposure, "tao sẽ gửi video cho gia đình mày"),
+    ("vi", PaymentDemand, "chuyển khoản 20 triệu"),
+    ("vi", PaymentDemand, "chuyen tien ngay"),
+    ("vi", Urgency, "nhanh lên, trong vòng 1 giờ"),
+    ("vi", RepeatDemand, "chưa đủ, chuyển thêm 5 triệu"),
+];
+
+fn tactics(lex: &Lexicon, text: &str) -> Vec<Tactic> {
+    let mut n = Normalized::new();
+    n.normalize(text);
+    let mut m = MessageMatches::default();
+    lex.scan(&n, &mut m);
+    m.hits.iter().map(|h| lex.rule(h.rule).tactic).collect()
+}
+
+#[test]
+fn every_tactic_in_every_language_variant() {
+    let lex = Lexicon::default_lexicon();
+    let mut failures = Vec::new();
+    for &(variant, tactic, text) in TABLE {
+        let found = tactics(&lex, text);
+        if !found.contains(&tactic) {
+            failures.push(format!("{variant} {tactic}: {text:?} gave {found:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{} misses:\n{}", failures.len(), failures.join("\n"));
+    for variant in ["en", "zh-Hans", "zh-Hant", "ko", "vi"] {
+        for &tactic in Tactic::ALL {
+            assert!(
+                TABLE.iter().any(|&(v, t, _)| v == variant && t == tactic),
+                "the table has no {variant} case for {tactic}"
+            );
+        }
+    }
+}
+
+#[test]
+fn single_words_that_are_not_tactics() {
+    let lex = Lexicon::default_lexicon();
+    for text in [
+        "payday is friday",
+        "the class starts at 9",
+        "im 25 and work in sales",
+        "i'm 15 minutes away",
+        "nice to meet you",
+        "sex education class is on monday",
+        "我已经到了",
+        "그 사람 주소록 정리했어",
+        "xe cũ bán rồi",
+    ] {
+        let found = tactics(&lex, text);
+        assert!(
+            !found.iter().any(|t| matches!(
+                t,
+                MinorIndicator | MeetingRequest | SexualContent | PaymentDemand | PersonalInfoRequest
+            )),
+            "{text:?} gave {found:?}"
+        );
+    }
+}
