@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use lurewatch_core::{Engine, Message};
@@ -19,10 +19,13 @@ fn peak_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-pub fn run(files: &[PathBuf], input: Option<Format>, seconds: f64) -> anyhow::Result<ExitCode> {
-    let start = Instant::now();
-    let engine = Engine::new();
-    let build = start.elapsed();
+pub fn run(
+    engine: &Engine,
+    build: Duration,
+    files: &[PathBuf],
+    input: Option<Format>,
+    seconds: f64,
+) -> anyhow::Result<ExitCode> {
     let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
     if files.is_empty() {
         inputs.push(("examples/conversations.jsonl".into(), EXAMPLES.as_bytes().to_vec()));
@@ -85,7 +88,7 @@ pub fn run(files: &[PathBuf], input: Option<Format>, seconds: f64) -> anyhow::Re
                 Some(f) => f,
                 None => lurewatch_input::detect(&mut reader)?,
             };
-            let mut assessor = Assessor::new(&engine, |a: lurewatch_core::Assessment, _, _| {
+            let mut assessor = Assessor::new(engine, |a: lurewatch_core::Assessment, _, _| {
                 std::hint::black_box(a);
             });
             lurewatch_input::read(format, name, reader, &mut assessor)?;

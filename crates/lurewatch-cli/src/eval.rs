@@ -156,8 +156,7 @@ fn cell(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_owned(), |x| format!("{x:.3}"))
 }
 
-pub fn run(files: &[PathBuf], format: OutputFormat) -> anyhow::Result<ExitCode> {
-    let engine = Engine::new();
+pub fn run(engine: &Engine, files: &[PathBuf], format: OutputFormat) -> anyhow::Result<ExitCode> {
     let mut all = Stats { file: "all".into(), ..Stats::default() };
     let mut reports = Vec::new();
     let mut errors = 0;
@@ -165,7 +164,7 @@ pub fn run(files: &[PathBuf], format: OutputFormat) -> anyhow::Result<ExitCode> 
         let mut stats = Stats { file: source.name.clone(), ..Stats::default() };
         stats.bytes = std::fs::metadata(&source.name).map(|m| m.len()).unwrap_or(0);
         let start = Instant::now();
-        let mut assessor = Assessor::new(&engine, |a: Assessment, label: Option<String>, suspect: Option<String>| {
+        let mut assessor = Assessor::new(engine, |a: Assessment, label: Option<String>, suspect: Option<String>| {
             stats.add(&a, label.as_deref(), suspect.as_deref());
         });
         assessor.source = source.name.clone();

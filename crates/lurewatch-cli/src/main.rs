@@ -4,6 +4,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use lurewatch_core::Level;
 use lurewatch_input::Format;
@@ -40,6 +41,8 @@ enum Command {
         /// Print only conversations at or above this level.
         #[arg(long, value_name = "LEVEL", value_parser = parse_level, default_value = "none")]
         min_level: Level,
+        #[command(flatten)]
+        lexicons: Lexicons,
     },
     /// Measure detection on labelled conversation-per-line files.
     Eval {
@@ -49,6 +52,8 @@ enum Command {
         /// `human` (a Markdown table) or `json`.
         #[arg(long, value_enum, default_value = "human")]
         format: OutputFormat,
+        #[command(flatten)]
+        lexicons: Lexicons,
     },
     /// Measure throughput per core and peak memory.
     Bench {
@@ -60,7 +65,29 @@ enum Command {
         /// Seconds to run each measurement for, at least.
         #[arg(long, default_value_t = 2.0)]
         seconds: f64,
+        #[command(flatten)]
+        lexicons: Lexicons,
     },
+}
+
+/// Extra lexicon files, added to the shipped ones.
+#[derive(Debug, clap::Args)]
+struct Lexicons {
+    /// A lexicon file (TOML, the format of the shipped lexicons) to add; repeatable.
+    #[arg(long = "lexicon", value_name = "FILE")]
+    lexicon: Vec<PathBuf>,
+}
+
+impl Lexicons {
+    /// The engine with the shipped lexicons and these files.
+    fn engine(&self) -> anyhow::Result<lurewatch_core::Engine> {
+        let mut builder = lurewatch_core::lexicon::LexiconBuilder::with_defaults();
+        for path in &self.lexicon {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            builder = builder.source(&path.display().to_string(), &text)?;
+        }
+        Ok(lurewatch_core::Engine::builder().lexicon(builder.build()?).build())
+    }
 }
 
 /// How results are printed.
@@ -83,13 +110,18 @@ fn parse_level(s: &str) -> Result<Level, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan { files, input, format, min_level } => {
+        Command::Scan { files, input, format, min_level, lexicons } => {
             let format =
                 format.unwrap_or(if io::stdout().is_terminal() { OutputFormat::Human } else { OutputFormat::Json });
-            scan::run(&files, input, format, min_level)
+            lexicons.engine().and_then(|engine| scan::run(&engine, &files, input, format, min_level))
         }
-        Command::Eval { files, format } => eval::run(&files, format),
-        Command::Bench { files, input, seconds } => bench::run(&files, input, seconds),
+        Command::Eval { files, format, lexicons } => {
+            lexicons.engine().and_then(|engine| eval::run(&engine, &files, format))
+        }
+        Command::Bench { files, input, seconds, lexicons } => {
+            let start = std::time::Instant::now();
+            lexicons.engine().and_then(|engine| bench::run(&engine, start.elapsed(), &files, input, seconds))
+        }
     };
     match result {
         Ok(code) => code,
@@ -98,5 +130,15 @@ fn main() -> ExitCode {
             eprintln!("lurewatch: error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
     }
 }

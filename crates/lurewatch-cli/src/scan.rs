@@ -62,19 +62,19 @@ impl<F: FnMut(Assessment, Option<String>, Option<String>)> Sink for Assessor<'_,
 }
 
 pub fn run(
+    engine: &Engine,
     files: &[PathBuf],
     input: Option<Format>,
     format: OutputFormat,
     min_level: Level,
 ) -> anyhow::Result<ExitCode> {
-    let engine = Engine::new();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut flagged = false;
     let mut write_error: Option<io::Error> = None;
     let mut failed = false;
     {
-        let mut assessor = Assessor::new(&engine, |a: Assessment, _, _| {
+        let mut assessor = Assessor::new(engine, |a: Assessment, _, _| {
             flagged |= a.level >= Level::Medium;
             if a.level < min_level || write_error.is_some() {
                 return;

@@ -7,7 +7,8 @@
 //! - `all = [[...], [...]]`: one term of every group, in any order (or in the given order
 //!   with `ordered = true`), all within `window` bytes of normalised text (default 100), or
 //! - `regex = '...'`: a regular expression over the normalised text; regexes only run on
-//!   messages that contain a digit, so they are for ages, amounts and similar. A regex with
+//!   messages that contain a digit, so they are for ages, amounts and similar; `\b` is an
+//!   ASCII word boundary (normalised Latin text is ASCII). A regex with
 //!   a group named `age` states an age: the age is reported in
 //!   [`MessageMatches::ages`], and the rule only hits when the age is under 18.
 //!
@@ -278,8 +279,10 @@ impl LexiconBuilder {
             negatable,
         });
         if let Some(re) = spec.regex {
-            // Regexes run on normalised text: fold their Han characters the same way.
-            let re: String = re.chars().map(simplify).collect();
+            // Regexes run on normalised text: fold their Han characters the same way. Word
+            // boundaries are ASCII ones (Latin text is ASCII once normalised), which keeps
+            // the regexes on the fast automata even over Chinese or Korean text.
+            let re: String = re.chars().map(simplify).collect::<String>().replace(r"\b", r"(?-u:\b)");
             regex::RegexBuilder::new(&re)
                 .size_limit(REGEX_SIZE_LIMIT)
                 .build()
