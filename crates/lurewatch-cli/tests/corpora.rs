@@ -1,0 +1,54 @@
+//! Detection quality on the shared corpora (`../shared/data/corpora`, beside the clone).
+//!
+//! These are the project's acceptance figures: a false-positive rate of at most 1% on every
+//! corpus of ordinary and other-fraud text, and recall of at least 0.90 on the Perverted
+//! Justice predators. The test fails, saying why, when the corpora are missing.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn corpora() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/corpora");
+    assert!(
+        dir.is_dir(),
+        "the shared corpora are missing: expected {} (a checkout of the shared data beside the repository)",
+        dir.display()
+    );
+    dir
+}
+
+#[test]
+fn corpus_figures_meet_the_targets() {
+    let dir = corpora();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 8, "expected the eight corpora in {}", dir.display());
+    let out =
+        Command::cargo_bin("lurewatch").unwrap().args(["eval", "--format", "json"]).args(&files).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let reports: Vec<Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let mut checked = 0;
+    for r in &reports {
+        let file = r["file"].as_str().unwrap();
+        let name = file.rsplit('/').next().unwrap();
+        if r["positives"] == 0 {
+            let fpr = r["false_positive_rate"].as_f64().unwrap();
+            assert!(fpr <= 0.01, "{name}: false-positive rate {fpr:.4} above 1%");
+            checked += 1;
+        }
+        if name == "en-perverted-justice-predators.jsonl" {
+            let recall = r["recall"].as_f64().unwrap();
+            assert!(recall >= 0.90, "{name}: recall {recall:.3} below 0.90");
+            assert_eq!(r["suspect_accuracy"].as_f64(), Some(1.0), "{name}: the suspect is the predator");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 7, "{reports:#?}");
+}
