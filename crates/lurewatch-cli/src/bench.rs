@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use lurewatch_core::{Engine, Message};
-use lurewatch_input::{Collected, Format};
+use lurewatch_input::{Collected, Format, Sink};
 
 use crate::scan::Assessor;
 
@@ -17,6 +17,27 @@ fn peak_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Reads in-memory `bytes` in the given format, or the detected one.
+fn read(input: Option<Format>, name: &str, bytes: &[u8], sink: &mut dyn Sink) -> anyhow::Result<()> {
+    let mut reader = bytes;
+    let format = match input {
+        Some(f) => f,
+        None => lurewatch_input::detect(&mut reader)?,
+    };
+    lurewatch_input::read(format, name, reader, sink)?;
+    Ok(())
+}
+
+/// Runs `f` at least once and until `seconds` have passed; the mean seconds per run.
+fn repeat(seconds: f64, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<f64> {
+    let (mut rounds, t0) = (0u32, Instant::now());
+    while rounds == 0 || t0.elapsed().as_secs_f64() < seconds {
+        f()?;
+        rounds += 1;
+    }
+    Ok(t0.elapsed().as_secs_f64() / f64::from(rounds))
 }
 
 pub fn run(
@@ -39,13 +60,8 @@ pub fn run(
     // Parse once into memory for the engine-only measurement.
     let mut parsed = Vec::new();
     for (name, bytes) in &inputs {
-        let mut reader = &bytes[..];
-        let format = match input {
-            Some(f) => f,
-            None => lurewatch_input::detect(&mut reader)?,
-        };
         let mut c = Collected::default();
-        lurewatch_input::read(format, name, reader, &mut c)?;
+        read(input, name, bytes, &mut c)?;
         parsed.extend(c.conversations);
     }
     let messages: usize = parsed.iter().map(|c| c.messages.len()).sum();
@@ -60,9 +76,8 @@ pub fn run(
     );
     println!("engine start-up (lexicons and advice compiled): {:.1} ms", build.as_secs_f64() * 1e3);
 
-    let (mut rounds, t0) = (0u32, Instant::now());
     let mut flagged = 0usize;
-    while rounds == 0 || t0.elapsed().as_secs_f64() < seconds {
+    let secs = repeat(seconds, || {
         flagged = 0;
         for c in &parsed {
             let mut conv = engine.conversation();
@@ -71,31 +86,23 @@ pub fn run(
             }
             flagged += usize::from(conv.snapshot().level >= lurewatch_core::Level::Medium);
         }
-        rounds += 1;
-    }
-    let secs = t0.elapsed().as_secs_f64() / f64::from(rounds);
+        Ok(())
+    })?;
     println!(
         "engine, 1 core:        {:>12.0} messages/s  {:>8.1} MB/s  ({flagged} conversations reached medium)",
         messages as f64 / secs,
         text_bytes as f64 / 1e6 / secs
     );
 
-    let (mut rounds, t0) = (0u32, Instant::now());
-    while rounds == 0 || t0.elapsed().as_secs_f64() < seconds {
+    let secs = repeat(seconds, || {
         for (name, bytes) in &inputs {
-            let mut reader = &bytes[..];
-            let format = match input {
-                Some(f) => f,
-                None => lurewatch_input::detect(&mut reader)?,
-            };
             let mut assessor = Assessor::new(engine, |a: lurewatch_core::Assessment, _, _| {
                 std::hint::black_box(a);
             });
-            lurewatch_input::read(format, name, reader, &mut assessor)?;
+            read(input, name, bytes, &mut assessor)?;
         }
-        rounds += 1;
-    }
-    let secs = t0.elapsed().as_secs_f64() / f64::from(rounds);
+        Ok(())
+    })?;
     println!(
         "parse + engine, 1 core: {:>11.0} messages/s  {:>8.1} MB/s of input",
         messages as f64 / secs,

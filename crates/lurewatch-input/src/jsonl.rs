@@ -87,23 +87,32 @@ fn too_long(n: u64, len: usize) -> InputError {
     InputError { location: Location::Line(n), message: format!("line of {len} bytes is longer than {MAX_LINE} bytes") }
 }
 
-pub(crate) fn read_conversations<R: BufRead>(reader: R, sink: &mut dyn Sink) -> io::Result<()> {
+/// Calls `f` with the number and bytes of every non-blank line; reports lines too long.
+fn each_line<R: BufRead>(
+    reader: R,
+    sink: &mut dyn Sink,
+    mut f: impl FnMut(u64, &[u8], &mut dyn Sink),
+) -> io::Result<()> {
     let mut lines = Lines::new(reader, MAX_LINE);
     while let Some((n, line)) = lines.next_line()? {
-        let line = match line {
-            Line::Ok(l) if l.iter().all(u8::is_ascii_whitespace) => continue,
-            Line::Ok(l) => l,
-            Line::TooLong(len) => {
-                sink.error(too_long(n, len));
-                continue;
-            }
-        };
-        let conv: ConversationLine<'_> = match parse(line) {
-            Ok(c) => c,
-            Err(message) => {
-                sink.error(InputError { location: Location::Line(n), message });
-                continue;
-            }
+        match line {
+            Line::Ok(l) if l.iter().all(u8::is_ascii_whitespace) => {}
+            Line::Ok(l) => f(n, l, sink),
+            Line::TooLong(len) => sink.error(too_long(n, len)),
+        }
+    }
+    Ok(())
+}
+
+/// Parses line `n`, reporting it to the sink when it is not a valid record.
+fn parse_at<'a, T: Deserialize<'a>>(n: u64, line: &'a [u8], sink: &mut dyn Sink) -> Option<T> {
+    parse(line).map_err(|message| sink.error(InputError { location: Location::Line(n), message })).ok()
+}
+
+pub(crate) fn read_conversations<R: BufRead>(reader: R, sink: &mut dyn Sink) -> io::Result<()> {
+    each_line(reader, sink, |n, line, sink| {
+        let Some(conv) = parse_at::<ConversationLine<'_>>(n, line, sink) else {
+            return;
         };
         let mut times = Vec::with_capacity(conv.messages.len());
         let mut bad = None;
@@ -118,7 +127,7 @@ pub(crate) fn read_conversations<R: BufRead>(reader: R, sink: &mut dyn Sink) -> 
         }
         if let Some(message) = bad {
             sink.error(InputError { location: Location::Line(n), message });
-            continue;
+            return;
         }
         let id = &*conv.id;
         sink.event(Event::Begin(Header {
@@ -134,36 +143,19 @@ pub(crate) fn read_conversations<R: BufRead>(reader: R, sink: &mut dyn Sink) -> 
             });
         }
         sink.event(Event::End { conversation: id });
-    }
-    Ok(())
+    })
 }
 
 pub(crate) fn read_messages<R: BufRead>(reader: R, sink: &mut dyn Sink) -> io::Result<()> {
-    let mut lines = Lines::new(reader, MAX_LINE);
     let mut open: Vec<String> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
-    while let Some((n, line)) = lines.next_line()? {
-        let line = match line {
-            Line::Ok(l) if l.iter().all(u8::is_ascii_whitespace) => continue,
-            Line::Ok(l) => l,
-            Line::TooLong(len) => {
-                sink.error(too_long(n, len));
-                continue;
-            }
-        };
-        let rec: MessageLine<'_> = match parse(line) {
-            Ok(r) => r,
-            Err(message) => {
-                sink.error(InputError { location: Location::Line(n), message });
-                continue;
-            }
+    each_line(reader, sink, |n, line, sink| {
+        let Some(rec) = parse_at::<MessageLine<'_>>(n, line, sink) else {
+            return;
         };
         let t = match time(rec.time.as_ref()) {
             Ok(t) => t,
-            Err(message) => {
-                sink.error(InputError { location: Location::Line(n), message });
-                continue;
-            }
+            Err(message) => return sink.error(InputError { location: Location::Line(n), message }),
         };
         if !seen.contains(&*rec.conversation) {
             seen.insert(rec.conversation.to_string());
@@ -174,7 +166,7 @@ pub(crate) fn read_messages<R: BufRead>(reader: R, sink: &mut dyn Sink) -> io::R
             conversation: &rec.conversation,
             message: Msg { sender: &rec.sender, text: cut(&rec.text, MAX_TEXT), time: t },
         });
-    }
+    })?;
     for id in &open {
         sink.event(Event::End { conversation: id });
     }
