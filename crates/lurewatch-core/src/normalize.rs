@@ -47,7 +47,8 @@ pub struct Normalized {
     text: String,
     /// For each output byte, the original byte span of the character it came from.
     spans: Vec<(u32, u32)>,
-    /// For each output byte, whether it lies in a run of spaced-out letters that was joined.
+    /// For each output byte, whether it lies in a run of spaced-out letters that was joined;
+    /// empty when nothing was joined (the common case costs nothing).
     joined: Vec<bool>,
     counts: ScriptCounts,
     /// Working buffer of characters before the word-level passes.
@@ -102,7 +103,7 @@ impl Normalized {
 
     /// Whether every byte of `start..end` lies in a joined run of spaced-out letters.
     pub fn is_joined(&self, start: usize, end: usize) -> bool {
-        self.joined[start..end].iter().all(|&j| j)
+        !self.joined.is_empty() && self.joined[start..end].iter().all(|&j| j)
     }
 
     /// Normalises `input` into this buffer, replacing its previous content.
@@ -259,7 +260,7 @@ impl Normalized {
                     i = j;
                 }
                 Class::Keep | Class::Han | Class::Hangul | Class::OtherLetter => {
-                    self.push_unit(u.c, u.start, u.end, false);
+                    self.push_unit(u.c, u.start, u.end);
                     i += 1;
                 }
             }
@@ -267,7 +268,6 @@ impl Normalized {
         while self.text.ends_with(' ') {
             self.text.pop();
             self.spans.pop();
-            self.joined.pop();
         }
         self.units = units;
         self.drop_spaces_between_han();
@@ -275,22 +275,34 @@ impl Normalized {
     }
 
     /// Removes the spaces left between two Chinese characters by symbols that were not
-    /// separators at first sight (`裸@聊`); Chinese is written without spaces.
+    /// separators at first sight (`裸@聊`); Chinese is written without spaces. Linear: a
+    /// hostile message full of such symbols costs no more than any other.
     fn drop_spaces_between_han(&mut self) {
-        let mut k = 0;
-        while let Some(off) = self.text[k..].find(' ') {
-            let at = k + off;
-            let prev = self.text[..at].chars().next_back().is_some_and(|c| is_han(c as u32));
-            let next = self.text[at + 1..].chars().next().is_some_and(|c| is_han(c as u32));
-            if prev && next {
-                self.text.remove(at);
-                self.spans.remove(at);
-                self.joined.remove(at);
-                k = at;
-            } else {
-                k = at + 1;
+        if self.counts.han < 2 {
+            return;
+        }
+        let droppable = |text: &str, at: usize| {
+            text.as_bytes()[at] == b' '
+                && text[..at].chars().next_back().is_some_and(|c| is_han(c as u32))
+                && text[at + 1..].chars().next().is_some_and(|c| is_han(c as u32))
+        };
+        let Some(first) = memchr::memchr_iter(b' ', self.text.as_bytes()).find(|&at| droppable(&self.text, at)) else {
+            return;
+        };
+        let text = std::mem::take(&mut self.text);
+        let spans = std::mem::take(&mut self.spans);
+        self.text.push_str(&text[..first]);
+        self.spans.extend_from_slice(&spans[..first]);
+        let mut last = first + 1;
+        for at in memchr::memchr_iter(b' ', &text.as_bytes()[first + 1..]).map(|k| k + first + 1) {
+            if droppable(&text, at) {
+                self.text.push_str(&text[last..at]);
+                self.spans.extend_from_slice(&spans[last..at]);
+                last = at + 1;
             }
         }
+        self.text.push_str(&text[last..]);
+        self.spans.extend_from_slice(&spans[last..]);
     }
 
     /// Joins runs of at least three single letters separated by spaces (`s e n d`,
@@ -340,13 +352,13 @@ impl Normalized {
         }
         let text = std::mem::take(&mut self.text);
         let spans = std::mem::take(&mut self.spans);
-        let joined = std::mem::take(&mut self.joined);
+        self.joined.clear();
         let mut next = 0;
         for (start, end) in runs {
             // Runs start and end at ASCII bytes, so these are character boundaries.
             self.text.push_str(&text[next..start]);
             self.spans.extend_from_slice(&spans[next..start]);
-            self.joined.extend_from_slice(&joined[next..start]);
+            self.joined.resize(self.text.len(), false);
             for k in (start..end).step_by(2) {
                 let c = leet(text.as_bytes()[k] as char).unwrap_or(text.as_bytes()[k] as char);
                 if self.text.ends_with(c) && self.joined.last() == Some(&true) {
@@ -364,22 +376,21 @@ impl Normalized {
         }
         self.text.push_str(&text[next..]);
         self.spans.extend_from_slice(&spans[next..]);
-        self.joined.extend_from_slice(&joined[next..]);
+        self.joined.resize(self.text.len(), false);
     }
 
     fn push_space(&mut self, u: Unit) {
         if self.text.is_empty() || self.text.ends_with(' ') {
             return;
         }
-        self.push_unit(' ', u.start, u.end, false);
+        self.push_unit(' ', u.start, u.end);
     }
 
-    fn push_unit(&mut self, c: char, start: u32, end: u32, joined: bool) {
+    fn push_unit(&mut self, c: char, start: u32, end: u32) {
         let len = c.len_utf8();
         self.text.push(c);
         for _ in 0..len {
             self.spans.push((start, end));
-            self.joined.push(joined);
         }
     }
 
@@ -405,23 +416,20 @@ impl Normalized {
                 }
                 _ => u.c,
             };
-            self.push_letter(c, u.start, u.end, false);
+            self.push_letter(c, u.start, u.end);
         }
     }
 
     /// Pushes one letter, dropping it when it repeats the previous letter (`nuuudes`).
-    fn push_letter(&mut self, c: char, start: u32, end: u32, joined: bool) {
-        if c.is_ascii_lowercase() && self.text.ends_with(c) {
+    fn push_letter(&mut self, c: char, start: u32, end: u32) {
+        if c.is_ascii_lowercase() && self.text.as_bytes().last() == Some(&(c as u8)) {
             // Extend the previous letter's span to cover the repeat.
             if let Some(last) = self.spans.last_mut() {
                 last.1 = end;
             }
-            if !joined && let Some(j) = self.joined.last_mut() {
-                *j = false;
-            }
             return;
         }
-        self.push_unit(c, start, end, joined);
+        self.push_unit(c, start, end);
     }
 }
 
