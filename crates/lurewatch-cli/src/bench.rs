@@ -1,5 +1,6 @@
 //! `lurewatch bench`: throughput per core and peak memory.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -47,6 +48,8 @@ pub fn run(
     input: Option<Format>,
     seconds: f64,
 ) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
     let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
     if files.is_empty() {
         inputs.push(("examples/conversations.jsonl".into(), EXAMPLES.as_bytes().to_vec()));
@@ -68,13 +71,22 @@ pub fn run(
     let text_bytes: usize = parsed.iter().flat_map(|c| &c.messages).map(|m| m.1.len()).sum();
     let longest = parsed.iter().map(|c| c.messages.len()).max().unwrap_or(0);
     anyhow::ensure!(messages > 0, "no messages to measure");
-    println!(
+    writeln!(
+        out,
         "input: {} conversations, {messages} messages ({:.1} MB of text, {:.1} MB on disk), longest {longest} messages",
         parsed.len(),
         text_bytes as f64 / 1e6,
         input_bytes as f64 / 1e6,
-    );
-    println!("engine start-up (lexicons and advice compiled): {:.1} ms", build.as_secs_f64() * 1e3);
+    )?;
+    let lexicon = engine.lexicon();
+    writeln!(
+        out,
+        "engine start-up (lexicons and advice compiled): {:.1} ms; {} rules, {} terms, automaton {:.1} MiB",
+        build.as_secs_f64() * 1e3,
+        lexicon.rule_count(),
+        lexicon.term_count(),
+        lexicon.memory_usage() as f64 / (1024.0 * 1024.0)
+    )?;
 
     let mut flagged = 0usize;
     let secs = repeat(seconds, || {
@@ -88,11 +100,12 @@ pub fn run(
         }
         Ok(())
     })?;
-    println!(
+    writeln!(
+        out,
         "engine, 1 core:        {:>12.0} messages/s  {:>8.1} MB/s  ({flagged} conversations reached medium)",
         messages as f64 / secs,
         text_bytes as f64 / 1e6 / secs
-    );
+    )?;
 
     let secs = repeat(seconds, || {
         for (name, bytes) in &inputs {
@@ -103,14 +116,15 @@ pub fn run(
         }
         Ok(())
     })?;
-    println!(
+    writeln!(
+        out,
         "parse + engine, 1 core: {:>11.0} messages/s  {:>8.1} MB/s of input",
         messages as f64 / secs,
         input_bytes as f64 / 1e6 / secs
-    );
+    )?;
     match peak_kib() {
-        Some(k) => println!("peak memory (inputs held in memory included): {:.1} MiB", k as f64 / 1024.0),
-        None => println!("peak memory: not reported on this system"),
+        Some(k) => writeln!(out, "peak memory (inputs held in memory included): {:.1} MiB", k as f64 / 1024.0)?,
+        None => writeln!(out, "peak memory: not reported on this system")?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,6 @@
 //! `lurewatch eval`: detection quality on labelled files.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -157,6 +158,8 @@ fn cell(v: Option<f64>) -> String {
 }
 
 pub fn run(engine: &Engine, files: &[PathBuf], format: OutputFormat) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
     let mut all = Stats { file: "all".into(), ..Stats::default() };
     let mut reports = Vec::new();
     let mut errors = 0;
@@ -183,14 +186,15 @@ pub fn run(engine: &Engine, files: &[PathBuf], format: OutputFormat) -> anyhow::
     match format {
         OutputFormat::Json => {
             for r in &reports {
-                println!("{}", serde_json::to_string(r)?);
+                writeln!(out, "{}", serde_json::to_string(r)?)?;
             }
         }
         OutputFormat::Human => {
-            println!(
+            writeln!(
+                out,
                 "| file | conv. | pos. | precision | recall | F1 | F0.5 | FPR | category acc. | suspect acc. | first alert (msg / share) | msg/s | MB/s |"
-            );
-            println!("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+            )?;
+            writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")?;
             for r in &reports {
                 let name = std::path::Path::new(&r.file)
                     .file_name()
@@ -199,7 +203,8 @@ pub fn run(engine: &Engine, files: &[PathBuf], format: OutputFormat) -> anyhow::
                     (Some(m), Some(f)) => format!("{m:.1} / {:.0}%", f * 100.0),
                     _ => "—".into(),
                 };
-                println!(
+                writeln!(
+                    out,
                     "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {alert} | {:.0} | {:.1} |",
                     r.conversations,
                     r.positives,
@@ -212,7 +217,7 @@ pub fn run(engine: &Engine, files: &[PathBuf], format: OutputFormat) -> anyhow::
                     cell(r.suspect_accuracy),
                     r.messages_per_second,
                     r.megabytes_per_second,
-                );
+                )?;
             }
         }
     }

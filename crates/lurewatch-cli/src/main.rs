@@ -125,6 +125,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader went away (`lurewatch … | head`): not an error of ours.
+        Err(e) if e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             let _ = io::stdout().flush();
             eprintln!("lurewatch: error: {e:#}");

@@ -346,11 +346,17 @@ impl LexiconBuilder {
 
     /// Compiles the lexicon.
     pub fn build(self) -> Result<Lexicon, LexiconError> {
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(self.patterns.iter().map(|(t, _)| t.as_str()))
-            .map_err(|e| LexiconError::Build(e.to_string()))?;
+        // Two automata: Latin terms (ASCII once normalised) make a small DFA that stays in
+        // cache; Chinese, Korean and other terms go to a second one that only runs on
+        // messages with such characters.
+        // Words run together ("sendnudes") only count where the sender spelled them out
+        // letter by letter, which is rare: they get a third automaton, run only then.
+        let (joined, rest): (Vec<usize>, Vec<usize>) =
+            (0..self.patterns.len()).partition(|&i| self.patterns[i].1.joined_only);
+        let (ascii, other): (Vec<usize>, Vec<usize>) = rest.into_iter().partition(|&i| self.patterns[i].0.is_ascii());
+        let ascii = Automaton::new(&self.patterns, ascii)?;
+        let other = Automaton::new(&self.patterns, other)?;
+        let joined = Automaton::new(&self.patterns, joined)?;
         let regex_set = RegexSet::new(self.regexes.iter().map(|(r, _)| r.as_str()))
             .map_err(|e| LexiconError::Build(e.to_string()))?;
         let regexes = self
@@ -363,7 +369,9 @@ impl LexiconBuilder {
             })
             .collect::<Result<Vec<_>, LexiconError>>()?;
         Ok(Lexicon {
-            ac,
+            ascii,
+            other,
+            joined,
             patterns: self.patterns.into_iter().map(|(_, p)| p).collect(),
             rules: self.rules,
             regex_set,
@@ -372,10 +380,30 @@ impl LexiconBuilder {
     }
 }
 
-/// A compiled lexicon: every term of every language in one automaton.
+/// An Aho-Corasick DFA over some of the patterns, with their global indexes.
+#[derive(Debug, Clone)]
+struct Automaton {
+    ac: AhoCorasick,
+    ids: Vec<usize>,
+}
+
+impl Automaton {
+    fn new(patterns: &[(String, Pattern)], ids: Vec<usize>) -> Result<Automaton, LexiconError> {
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(ids.iter().map(|&i| patterns[i].0.as_str()))
+            .map_err(|e| LexiconError::Build(e.to_string()))?;
+        Ok(Automaton { ac, ids })
+    }
+}
+
+/// A compiled lexicon: every term of every language, in two automata.
 #[derive(Debug, Clone)]
 pub struct Lexicon {
-    ac: AhoCorasick,
+    ascii: Automaton,
+    other: Automaton,
+    joined: Automaton,
     patterns: Vec<Pattern>,
     rules: Vec<Rule>,
     regex_set: RegexSet,
@@ -425,6 +453,13 @@ impl Lexicon {
         self.rules.len()
     }
 
+    /// Heap bytes used by the compiled automaton and regexes (the regexes' lazy caches
+    /// excluded).
+    pub fn memory_usage(&self) -> usize {
+        [&self.ascii, &self.other, &self.joined].iter().map(|a| a.ac.memory_usage()).sum::<usize>()
+            + self.patterns.len() * std::mem::size_of::<Pattern>()
+    }
+
     /// Number of distinct compiled terms.
     pub fn term_count(&self) -> usize {
         self.patterns.len()
@@ -448,8 +483,17 @@ impl Lexicon {
         out.paid = false;
         let text = norm.as_str();
         let bytes = text.as_bytes();
-        for m in self.ac.find_overlapping_iter(text) {
-            let p = &self.patterns[m.pattern().as_usize()];
+        let mut automata: [Option<&Automaton>; 3] = [Some(&self.ascii), None, None];
+        if !text.is_ascii() {
+            automata[1] = Some(&self.other);
+        }
+        if norm.has_joined() {
+            automata[2] = Some(&self.joined);
+        }
+        for (automaton, m) in
+            automata.iter().flatten().flat_map(|a| a.ac.find_overlapping_iter(text).map(move |m| (a, m)))
+        {
+            let p = &self.patterns[automaton.ids[m.pattern().as_usize()]];
             let (s, e) = (m.start(), m.end());
             if p.joined_only && !norm.is_joined(s, e) {
                 continue;

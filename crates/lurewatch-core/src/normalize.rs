@@ -101,6 +101,11 @@ impl Normalized {
         (self.spans[start].0 as usize, self.spans[end - 1].1 as usize)
     }
 
+    /// Whether any spaced-out letters were joined.
+    pub fn has_joined(&self) -> bool {
+        !self.joined.is_empty()
+    }
+
     /// Whether every byte of `start..end` lies in a joined run of spaced-out letters.
     pub fn is_joined(&self, start: usize, end: usize) -> bool {
         !self.joined.is_empty() && self.joined[start..end].iter().all(|&j| j)
@@ -324,6 +329,7 @@ impl Normalized {
             }
         };
         let mut runs: Vec<(usize, usize)> = Vec::new();
+        // Visit the first byte of every token: the start, and after each space.
         let mut at = 0;
         while at < bytes.len() {
             if bytes[at].is_ascii_lowercase() && single(at).is_some() {
@@ -343,8 +349,10 @@ impl Normalized {
                     runs.push((start, end));
                 }
                 at = end;
-            } else {
-                at += 1;
+            }
+            match memchr::memchr(b' ', &bytes[at..]) {
+                Some(off) => at += off + 1,
+                None => break,
             }
         }
         if runs.is_empty() {
