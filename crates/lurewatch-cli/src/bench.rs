@@ -122,6 +122,21 @@ pub fn run(
         messages as f64 / secs,
         input_bytes as f64 / 1e6 / secs
     )?;
+    let (mut total, mut largest) = (0usize, 0usize);
+    for c in &parsed {
+        let mut conv = engine.conversation();
+        for (sender, text, time) in &c.messages {
+            conv.push(&Message { sender, text, time: *time });
+        }
+        total += conv.state_bytes();
+        largest = largest.max(conv.state_bytes());
+    }
+    writeln!(
+        out,
+        "state per conversation: {:.1} KiB mean, {:.1} KiB largest (bounded, whatever the length)",
+        total as f64 / parsed.len().max(1) as f64 / 1024.0,
+        largest as f64 / 1024.0
+    )?;
     match peak_kib() {
         Some(k) => writeln!(out, "peak memory (inputs held in memory included): {:.1} MiB", k as f64 / 1024.0)?,
         None => writeln!(out, "peak memory: not reported on this system")?,

@@ -561,6 +561,27 @@ impl Conversation<'_> {
         self.state.messages
     }
 
+    /// Bytes this conversation's state holds (scratch buffers for the current message not
+    /// included); bounded whatever the number of messages.
+    pub fn state_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let st = &self.state;
+        let senders: usize = st
+            .senders
+            .iter()
+            .map(|s| {
+                let kept: usize = s
+                    .tactics
+                    .iter()
+                    .flat_map(|t| &t.kept)
+                    .map(|k| size_of::<Kept>() + k.quote.len() + k.rule_reason.len())
+                    .sum();
+                size_of::<Sender>() + s.name.len() + s.rules_seen.len() * 8 + kept
+            })
+            .sum();
+        size_of::<State>() + senders + st.ages.statements.capacity() * size_of::<(usize, u8)>()
+    }
+
     /// The full assessment after the last message.
     pub fn assessment(&self, id: &str) -> Assessment {
         let st = &self.state;

@@ -20,8 +20,9 @@
 //! Terms are normalised with [`crate::normalize`] before compilation, so they may be
 //! written in any case, with diacritics, in traditional or simplified Chinese. Latin terms
 //! match whole words; `*` at the start or end of a term lets it match inside a word
-//! (`nude*` matches "nudes", "nudity"). Hangul terms with spaces also match without them
-//! (Korean spacing is loose).
+//! (`nude*` matches "nudes", "nudity"). Hangul terms with spaces also match without them,
+//! and one-word Hangul terms also match spelled out syllable by syllable (Korean spacing is
+//! loose, and "몸 캠" dodges filters).
 //!
 //! The `[context]` table lists `negation` terms (and `negation_after` for languages that
 //! negate after the verb, like Korean "보내지 마세요"), `advisory` terms (speech about the crime
@@ -323,6 +324,10 @@ impl LexiconBuilder {
             // Korean spacing is loose; Latin words written without spaces only count when the
             // sender spelled them out letter by letter ("s e n d n u d e s").
             self.push_pattern(compact, left, right, !hangul, member);
+        } else if text.chars().count() >= 2 && text.chars().all(|c| matches!(c as u32, 0xAC00..=0xD7A3)) {
+            // Korean written syllable by syllable to dodge filters: "몸 캠".
+            let spaced = text.chars().map(String::from).collect::<Vec<_>>().join(" ");
+            self.push_pattern(spaced, left, right, false, member);
         }
         Ok(())
     }

@@ -336,4 +336,9 @@ fn memory_stays_bounded_on_long_conversations() {
     assert!(a.tactics.len() <= 256 * 16 * 3);
     assert!(a.tactics.iter().any(|t| t.sender == "(other senders)"));
     assert_eq!(a.messages, 20_000);
+    let bytes = conv.state_bytes();
+    for _ in 0..20_000 {
+        conv.push(&Message::new("user7", "hey cutie how old are you? send nudes, i recorded you"));
+    }
+    assert_eq!(conv.state_bytes(), bytes, "state grew with the number of messages");
 }
