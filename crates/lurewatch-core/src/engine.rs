@@ -409,11 +409,11 @@ fn parts(t: &[TacticState; Tactic::COUNT], minor: f32, peers: bool) -> Parts {
         * e(Tactic::SexualContent).max(e(Tactic::ImageRequest));
     let mut none = 1.0;
     for (tactic, c) in [
-        (Tactic::SexualContent, 0.4),
-        (Tactic::ImageRequest, 0.5),
-        (Tactic::Secrecy, 0.45),
-        (Tactic::MeetingRequest, 0.4),
-        (Tactic::PersonalInfoRequest, 0.2),
+        (Tactic::SexualContent, 0.5),
+        (Tactic::ImageRequest, 0.55),
+        (Tactic::Secrecy, 0.5),
+        (Tactic::MeetingRequest, 0.45),
+        (Tactic::PersonalInfoRequest, 0.25),
         (Tactic::GiftOrMoneyOffer, 0.3),
         (Tactic::Flattery, 0.25),
         (Tactic::PlatformSwitch, 0.3),
@@ -421,7 +421,9 @@ fn parts(t: &[TacticState; Tactic::COUNT], minor: f32, peers: bool) -> Parts {
         none *= 1.0 - c * e(tactic);
     }
     let peer_factor = if peers { 0.5 } else { 1.0 };
-    let grooming = (1.0 - none) * (0.42 + 0.58 * minor) * peer_factor;
+    // Without any sign of a minor, grooming stays below `medium` (0.38 < 0.40) however
+    // many adult tactics pile up: adults flirt, meet and talk about sex.
+    let grooming = (1.0 - none) * (0.38 + 0.62 * minor) * peer_factor;
     Parts { sextortion, lure, grooming }
 }
 
