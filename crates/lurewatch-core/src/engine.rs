@@ -290,6 +290,9 @@ struct State {
     snapshot: Snapshot,
     model_peak: f32,
     ages: Ages,
+    /// Hits of English and of Vietnamese rules: Vietnamese typed without diacritics looks
+    /// like any Latin text to the script counts.
+    latin_votes: [u32; 2],
 }
 
 /// Distinct `(sender, age)` statements kept; enough to tell peers from an adult and a child.
@@ -341,6 +344,7 @@ impl State {
             snapshot: Snapshot { risk: 0, level: Level::None, category: Category::None },
             model_peak: 0.0,
             ages: Ages::default(),
+            latin_votes: [0; 2],
         }
     }
 
@@ -462,6 +466,11 @@ impl Conversation<'_> {
         for hit in &m.hits {
             let rule = lexicon.rule(hit.rule);
             let tactic = rule.tactic;
+            match &*rule.language {
+                "en" => self.state.latin_votes[0] += 1,
+                "vi" => self.state.latin_votes[1] += 1,
+                _ => {}
+            }
             if tactic == Tactic::RepeatDemand && !(demanded_before || other_paid) {
                 // "Not enough" means nothing before any demand or payment.
                 continue;
@@ -621,7 +630,10 @@ impl Conversation<'_> {
         }
         tactics.sort_by_key(|a| (a.message, a.start, a.tactic));
         let minor = st.minor >= 0.5;
-        let language = Language::detect(&st.counts);
+        let language = match Language::detect(&st.counts) {
+            Language::En if st.latin_votes[1] > st.latin_votes[0] => Language::Vi,
+            detected => detected,
+        };
         let advice = self.engine.advice.advise(language, snap.category, &stages, minor);
         Assessment {
             id: id.to_owned(),

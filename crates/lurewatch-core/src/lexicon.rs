@@ -102,7 +102,6 @@ pub enum LexiconError {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileSpec {
-    #[allow(dead_code)]
     language: String,
     #[serde(default)]
     context: ContextSpec,
@@ -157,6 +156,8 @@ pub struct Rule {
     pub weight: f32,
     /// Short human reason shown with the evidence.
     pub reason: Box<str>,
+    /// The `language` of the file the rule came from (`en`, `zh`, `ko`, `vi`, …).
+    pub language: Box<str>,
     groups: u8,
     window: u32,
     ordered: bool,
@@ -229,7 +230,7 @@ impl LexiconBuilder {
         }
         for (i, rule) in spec.rules.into_iter().enumerate() {
             let tactic = rule.tactic;
-            self.add_rule(rule).map_err(|message| LexiconError::Rule {
+            self.add_rule(rule, &spec.language).map_err(|message| LexiconError::Rule {
                 source_name: name.to_owned(),
                 rule: i + 1,
                 tactic,
@@ -239,7 +240,7 @@ impl LexiconBuilder {
         Ok(self)
     }
 
-    fn add_rule(&mut self, spec: RuleSpec) -> Result<(), String> {
+    fn add_rule(&mut self, spec: RuleSpec, language: &str) -> Result<(), String> {
         if !(spec.weight > 0.0 && spec.weight <= 1.0) {
             return Err(format!("weight {} must be in (0, 1]", spec.weight));
         }
@@ -274,6 +275,7 @@ impl LexiconBuilder {
             tactic: spec.tactic,
             weight: spec.weight,
             reason: spec.reason.into(),
+            language: language.into(),
             groups: groups.len().max(1) as u8,
             window: spec.window.unwrap_or(DEFAULT_WINDOW),
             ordered: spec.ordered,

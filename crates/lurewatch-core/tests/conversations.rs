@@ -138,6 +138,18 @@ fn sextortion_in_vietnamese_with_and_without_diacritics() {
         expect_script(&a, Category::Sextortion, Level::High, "Linh");
         assert_eq!(a.language, Language::Vi);
     }
+    // Typed entirely without diacritics, the advice is still Vietnamese.
+    let a = assess(
+        &engine(),
+        &[
+            ("Linh", "anh oi lam quen nhe, qua zalo goi video di"),
+            ("Linh", "tao co video cua may roi, co ca danh ba cua may"),
+            ("Linh", "chuyen khoan 20 trieu ngay lap tuc neu khong tao se gui video cho gia dinh may"),
+        ],
+    );
+    assert_eq!(a.category, Category::Sextortion);
+    assert_eq!(a.language, Language::Vi);
+    assert!(a.advice.iter().any(|i| i.text.starts_with("Đừng chuyển tiền")));
 }
 
 #[test]
