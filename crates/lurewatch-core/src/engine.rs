@@ -252,6 +252,8 @@ struct Sender {
     tactics: [TacticState; Tactic::COUNT],
     rules_seen: Vec<u64>,
     risk: Parts,
+    /// Messages of this sender that spoke about the crime (warnings, news, advice).
+    advisory: u32,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -369,6 +371,7 @@ impl State {
             tactics: Default::default(),
             rules_seen: vec![0; self.rule_words],
             risk: Parts::default(),
+            advisory: 0,
         });
         self.senders.len() - 1
     }
@@ -449,6 +452,8 @@ impl Conversation<'_> {
             // Speech about the crime (a warning, news, advice) is not the crime.
             m.hits.clear();
             m.paid = false;
+            let sender = &mut self.state.senders[slot];
+            sender.advisory = sender.advisory.saturating_add(1);
         } else if m
             .hits
             .iter()
@@ -459,6 +464,10 @@ impl Conversation<'_> {
         }
 
         let demanded_before = self.state.senders[slot].tactics[Tactic::PaymentDemand.index()].hits > 0;
+        // A sender a third of whose messages speak about the crime (a newsdesk, a worried
+        // parent) is reporting on it rather than committing it.
+        let sender = &self.state.senders[slot];
+        let sender_advisory = sender.advisory > 0 && u64::from(sender.advisory) * 3 >= u64::from(sender.messages);
         let other_paid = self.state.paid.is_some_and(|(_, who)| who != slot);
         let mut synth: Option<RawHit> = None;
         let mut minor_changed = false;
@@ -486,7 +495,9 @@ impl Conversation<'_> {
             let (s, e) = self.norm.original_span(hit.start as usize, hit.end as usize);
             let ts = &mut sender.tactics[tactic.index()];
             if new_rule {
-                ts.strength = 1.0 - (1.0 - ts.strength) * (1.0 - rule.weight);
+                // Their hits count half.
+                let weight = if sender_advisory { rule.weight * 0.5 } else { rule.weight };
+                ts.strength = 1.0 - (1.0 - ts.strength) * (1.0 - weight);
                 minor_changed |= tactic == Tactic::MinorIndicator;
             }
             record(ts, index, s, e, rule.weight, &rule.reason, msg.text);

@@ -274,6 +274,22 @@ fn news_about_sextortion_is_not_sextortion() {
 }
 
 #[test]
+fn a_news_report_told_over_several_messages_is_not_sextortion() {
+    expect_calm(&assess(
+        &engine(),
+        &[
+            ("newsdesk", "Police warn of a rise in sextortion: the gang poses as young women on dating apps."),
+            ("newsdesk", "They ask men to download a video chat app, which copies the contact list."),
+            (
+                "newsdesk",
+                "Then they threaten to send the video to the contacts and demand $5,000 in bitcoin within 24 hours.",
+            ),
+            ("reader", "scary"),
+        ],
+    ));
+}
+
+#[test]
 fn a_tutor_asking_for_fees_by_qr_is_not_extortion() {
     let e = engine();
     expect_calm(&assess(
