@@ -53,6 +53,9 @@ pub struct Normalized {
     counts: ScriptCounts,
     /// Working buffer of characters before the word-level passes.
     units: Vec<Unit>,
+    /// Spare buffers the post-passes rebuild into, kept to avoid allocating per message.
+    spare_text: String,
+    spare_spans: Vec<(u32, u32)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -143,10 +146,9 @@ impl Normalized {
 
     fn fold_non_ascii(&mut self, c: char, start: u32, end: u32) {
         let cp = c as u32;
-        if is_invisible(c) {
-            return;
-        }
-        if is_hangul(cp) {
+        // Hangul and Han first: most non-ASCII text is one or the other. The Hangul fillers
+        // are invisible and fall through to be dropped.
+        if is_hangul(cp) && !matches!(cp, 0x115F | 0x1160 | 0x3164) {
             self.counts.hangul += 1;
             self.units.push(Unit { c, start, end, class: Class::Hangul });
             return;
@@ -158,6 +160,9 @@ impl Normalized {
                 self.counts.traditional += 1;
             }
             self.units.push(Unit { c: s, start, end, class: Class::Han });
+            return;
+        }
+        if is_invisible(c) {
             return;
         }
         if matches!(c, 'đ' | 'Đ') {
@@ -294,8 +299,7 @@ impl Normalized {
         let Some(first) = memchr::memchr_iter(b' ', self.text.as_bytes()).find(|&at| droppable(&self.text, at)) else {
             return;
         };
-        let text = std::mem::take(&mut self.text);
-        let spans = std::mem::take(&mut self.spans);
+        let (text, spans) = self.swap_out();
         self.text.push_str(&text[..first]);
         self.spans.extend_from_slice(&spans[..first]);
         let mut last = first + 1;
@@ -308,6 +312,25 @@ impl Normalized {
         }
         self.text.push_str(&text[last..]);
         self.spans.extend_from_slice(&spans[last..]);
+        self.swap_back(text, spans);
+    }
+
+    /// Moves the text and spans out to be rebuilt, leaving the spare (empty) buffers in
+    /// their place.
+    fn swap_out(&mut self) -> (String, Vec<(u32, u32)>) {
+        let mut text = std::mem::take(&mut self.spare_text);
+        let mut spans = std::mem::take(&mut self.spare_spans);
+        text.clear();
+        spans.clear();
+        std::mem::swap(&mut self.text, &mut text);
+        std::mem::swap(&mut self.spans, &mut spans);
+        (text, spans)
+    }
+
+    /// Keeps the old buffers as spares for the next rebuild.
+    fn swap_back(&mut self, text: String, spans: Vec<(u32, u32)>) {
+        self.spare_text = text;
+        self.spare_spans = spans;
     }
 
     /// Joins runs of at least three single letters separated by spaces (`s e n d`,
@@ -358,8 +381,7 @@ impl Normalized {
         if runs.is_empty() {
             return;
         }
-        let text = std::mem::take(&mut self.text);
-        let spans = std::mem::take(&mut self.spans);
+        let (text, spans) = self.swap_out();
         self.joined.clear();
         let mut next = 0;
         for (start, end) in runs {
@@ -385,6 +407,7 @@ impl Normalized {
         self.text.push_str(&text[next..]);
         self.spans.extend_from_slice(&spans[next..]);
         self.joined.resize(self.text.len(), false);
+        self.swap_back(text, spans);
     }
 
     fn push_space(&mut self, u: Unit) {
@@ -561,6 +584,8 @@ mod tests {
             ("𝓼𝓮𝓷𝓭 𝓷𝓾𝓭𝓮𝓼", "send nudes"),
             ("ṡëṅḋ ṅüdës", "send nudes"),
             ("s3nd n00dz", "send nodz"),
+            ("몸\u{3164}캠", "몸캠"),
+            ("몸\u{200B}캠 하자", "몸캠 하자"),
             ("p!cs", "pics"),
             ("nuuuudes", "nudes"),
             ("se\u{200B}nd nu\u{200D}des", "send nudes"),
