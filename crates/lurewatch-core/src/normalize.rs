@@ -373,7 +373,7 @@ impl Normalized {
                 }
                 at = end;
             }
-            match memchr::memchr(b' ', &bytes[at..]) {
+            match bytes[at..].iter().position(|&b| b == b' ') {
                 Some(off) => at += off + 1,
                 None => break,
             }
