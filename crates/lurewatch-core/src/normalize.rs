@@ -128,6 +128,17 @@ impl Normalized {
     /// Character-level folding: controls, case, compatibility forms, diacritics,
     /// homoglyphs, traditional Chinese.
     fn fold_chars(&mut self, input: &str) {
+        self.units.reserve(input.len());
+        if input.is_ascii() {
+            // The common case, byte by byte.
+            for (i, &b) in input.as_bytes().iter().enumerate() {
+                let class = ASCII_CLASS[b as usize];
+                self.counts.latin += u32::from(class == Class::Letter);
+                let c = if class == Class::Space { ' ' } else { b.to_ascii_lowercase() as char };
+                self.units.push(Unit { c, start: i as u32, end: i as u32 + 1, class });
+            }
+            return;
+        }
         for (i, c) in input.char_indices() {
             let start = i as u32;
             let end = (i + c.len_utf8()) as u32;
@@ -417,12 +428,20 @@ impl Normalized {
         self.push_unit(' ', u.start, u.end);
     }
 
+    #[inline]
     fn push_unit(&mut self, c: char, start: u32, end: u32) {
-        let len = c.len_utf8();
-        self.text.push(c);
-        for _ in 0..len {
+        if c.is_ascii() {
+            self.text.push(c);
             self.spans.push((start, end));
+        } else {
+            self.push_wide(c, start, end);
         }
+    }
+
+    fn push_wide(&mut self, c: char, start: u32, end: u32) {
+        self.text.push(c);
+        let len = self.spans.len() + c.len_utf8();
+        self.spans.resize(len, (start, end));
     }
 
     /// Pushes a Latin/digit word, resolving leetspeak and apostrophes and collapsing
@@ -465,14 +484,25 @@ impl Normalized {
 }
 
 fn ascii_class(c: char) -> Class {
-    match c {
-        'a'..='z' | 'A'..='Z' => Class::Letter,
-        '0'..='9' => Class::Digit,
-        '@' | '$' | '!' | '|' | '\'' => Class::Leet,
-        '%' => Class::Keep,
-        _ => Class::Space,
-    }
+    ASCII_CLASS[c as usize & 0x7F]
 }
+
+/// The class of every ASCII byte.
+static ASCII_CLASS: [Class; 128] = {
+    let mut table = [Class::Space; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = match b as u8 {
+            b'a'..=b'z' | b'A'..=b'Z' => Class::Letter,
+            b'0'..=b'9' => Class::Digit,
+            b'@' | b'$' | b'!' | b'|' | b'\'' => Class::Leet,
+            b'%' => Class::Keep,
+            _ => Class::Space,
+        };
+        b += 1;
+    }
+    table
+};
 
 /// End (exclusive) of the word starting at `i`: letters, digits and leet characters,
 /// with `,` and `.` kept inside numbers (`3,000`, `3.5k`).
