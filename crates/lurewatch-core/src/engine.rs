@@ -19,7 +19,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::advice::{AdviceBook, AdviceItem, Language};
-use crate::lexicon::{Lexicon, MessageMatches, RawHit};
+use crate::lexicon::{Lexicon, MessageMatches, RawHit, RuleId};
 use crate::normalize::{Normalized, ScriptCounts};
 use crate::scorer::{MessageView, Scorer, ScorerEvidence, ScorerState};
 use crate::tactic::{Category, Level, Tactic};
@@ -233,7 +233,8 @@ struct Kept {
     start: u32,
     end: u32,
     weight: f32,
-    rule_reason: Box<str>,
+    /// The rule that matched; `None` for a repeat demand the engine inferred.
+    rule: Option<RuleId>,
     quote: Box<str>,
 }
 
@@ -500,7 +501,7 @@ impl Conversation<'_> {
                 ts.strength = 1.0 - (1.0 - ts.strength) * (1.0 - weight);
                 minor_changed |= tactic == Tactic::MinorIndicator;
             }
-            record(ts, index, s, e, rule.weight, &rule.reason, msg.text);
+            record(ts, index, s, e, rule.weight, Some(hit.rule), msg.text);
             if !self.tactics_seen.contains(&tactic) {
                 self.tactics_seen.push(tactic);
             }
@@ -509,7 +510,7 @@ impl Conversation<'_> {
             let (s, e) = self.norm.original_span(hit.start as usize, hit.end as usize);
             let ts = &mut self.state.senders[slot].tactics[Tactic::RepeatDemand.index()];
             ts.strength = ts.strength.max(0.9);
-            record(ts, index, s, e, 0.9, "demands payment again after the other party paid", msg.text);
+            record(ts, index, s, e, 0.9, None, msg.text);
             self.tactics_seen.push(Tactic::RepeatDemand);
         }
         if m.paid {
@@ -592,12 +593,8 @@ impl Conversation<'_> {
             .senders
             .iter()
             .map(|s| {
-                let kept: usize = s
-                    .tactics
-                    .iter()
-                    .flat_map(|t| &t.kept)
-                    .map(|k| size_of::<Kept>() + k.quote.len() + k.rule_reason.len())
-                    .sum();
+                let kept: usize =
+                    s.tactics.iter().flat_map(|t| &t.kept).map(|k| size_of::<Kept>() + k.quote.len()).sum();
                 size_of::<Sender>() + s.name.len() + s.rules_seen.len() * 8 + kept
             })
             .sum();
@@ -633,7 +630,7 @@ impl Conversation<'_> {
                         sender: s.name.to_string(),
                         start: k.start,
                         end: k.end,
-                        reason: k.rule_reason.to_string(),
+                        reason: k.rule.map_or(INFERRED_REPEAT, |r| &*self.engine.lexicon.rule(r).reason).to_owned(),
                         quote: k.quote.to_string(),
                     });
                 }
@@ -666,7 +663,10 @@ impl Conversation<'_> {
     }
 }
 
-fn record(ts: &mut TacticState, message: u32, start: usize, end: usize, weight: f32, reason: &str, text: &str) {
+/// The reason given for a repeat demand inferred from a payment followed by a demand.
+const INFERRED_REPEAT: &str = "demands payment again after the other party paid";
+
+fn record(ts: &mut TacticState, message: u32, start: usize, end: usize, weight: f32, rule: Option<RuleId>, text: &str) {
     ts.hits = ts.hits.saturating_add(1);
     ts.first.get_or_insert(message);
     if ts.kept.iter().any(|k| k.message == message && k.start == start as u32 && k.end == end as u32) {
@@ -690,7 +690,7 @@ fn record(ts: &mut TacticState, message: u32, start: usize, end: usize, weight: 
         start: start as u32,
         end: end as u32,
         weight,
-        rule_reason: reason.into(),
+        rule,
         quote: truncate(&text[start..end], MAX_QUOTE).into(),
     });
     ts.kept.sort_by_key(|k| (k.message, k.start));

@@ -447,6 +447,7 @@ pub struct MessageMatches {
     unless: Vec<(RuleId, u32, u32)>,
     negations: Vec<(u32, u32)>,
     negations_after: Vec<u32>,
+    regex_matched: Vec<bool>,
 }
 
 impl Lexicon {
@@ -525,7 +526,10 @@ impl Lexicon {
         }
         self.resolve_groups(out);
         if !self.regexes.is_empty() && bytes.iter().any(u8::is_ascii_digit) {
-            for i in self.regex_set.matches(text).iter() {
+            out.regex_matched.clear();
+            out.regex_matched.resize(self.regexes.len(), false);
+            self.regex_set.matches_read_at(&mut out.regex_matched, text, 0);
+            for i in (0..self.regexes.len()).filter(|&i| out.regex_matched[i]) {
                 let (re, rule, age_group) = &self.regexes[i];
                 let Some(g) = age_group else {
                     for m in re.find_iter(text) {
