@@ -525,42 +525,55 @@ impl Lexicon {
             }
         }
         self.resolve_groups(out);
-        if !self.regexes.is_empty() && bytes.iter().any(u8::is_ascii_digit) {
-            out.regex_matched.clear();
-            out.regex_matched.resize(self.regexes.len(), false);
-            self.regex_set.matches_read_at(&mut out.regex_matched, text, 0);
-            for i in (0..self.regexes.len()).filter(|&i| out.regex_matched[i]) {
-                let (re, rule, age_group) = &self.regexes[i];
-                let Some(g) = age_group else {
-                    for m in re.find_iter(text) {
-                        if m.start() < m.end() {
-                            out.hits.push(RawHit {
-                                rule: *rule,
-                                start: m.start() as u32,
-                                end: m.end() as u32,
-                                age: None,
-                            });
-                        }
-                    }
-                    continue;
-                };
-                for c in re.captures_iter(text) {
-                    let m = c.get(0).filter(|m| m.start() < m.end());
-                    let age = c.get(*g).and_then(|a| a.as_str().parse::<u8>().ok());
-                    let (Some(m), Some(age)) = (m, age) else {
-                        continue;
-                    };
-                    if !AGES.contains(&age) {
-                        continue;
-                    }
-                    out.hits.push(RawHit { rule: *rule, start: m.start() as u32, end: m.end() as u32, age: Some(age) });
-                }
+        if !self.regexes.is_empty() {
+            let mut at = 0;
+            while let Some((from, to)) = digit_window(text, at) {
+                self.scan_regexes(&text[..to], from, out);
+                at = to;
             }
         }
         self.apply_context(out);
         // Ages that survived the vetoes are reported; only those under 18 are hits.
         out.ages.extend(out.hits.iter().filter_map(|h| h.age));
         out.hits.retain(|h| h.age.is_none_or(|a| a < 18));
+    }
+
+    /// Runs the regexes over `hay[from..]`; assertions still see the text before `from`.
+    fn scan_regexes(&self, hay: &str, from: usize, out: &mut MessageMatches) {
+        out.regex_matched.clear();
+        out.regex_matched.resize(self.regexes.len(), false);
+        if !self.regex_set.matches_read_at(&mut out.regex_matched, hay, from) {
+            return;
+        }
+        for i in (0..self.regexes.len()).filter(|&i| out.regex_matched[i]) {
+            let (re, rule, age_group) = &self.regexes[i];
+            let mut pos = from;
+            while pos <= hay.len() {
+                let (m, age) = match age_group {
+                    None => match re.find_at(hay, pos) {
+                        Some(m) => (m, None),
+                        None => break,
+                    },
+                    Some(g) => match re.captures_at(hay, pos) {
+                        Some(c) => {
+                            let Some(m) = c.get(0) else { break };
+                            (m, c.get(*g).and_then(|a| a.as_str().parse::<u8>().ok()))
+                        }
+                        None => break,
+                    },
+                };
+                // Step past the match; an empty match steps one character.
+                pos = if m.end() > m.start() {
+                    m.end()
+                } else {
+                    m.end() + hay[m.end()..].chars().next().map_or(1, char::len_utf8)
+                };
+                if m.start() == m.end() || (age_group.is_some() && !age.is_some_and(|a| AGES.contains(&a))) {
+                    continue;
+                }
+                out.hits.push(RawHit { rule: *rule, start: m.start() as u32, end: m.end() as u32, age });
+            }
+        }
     }
 
     /// Turns term hits into rule hits: single-group rules hit on every term; multi-group
@@ -611,6 +624,42 @@ impl Lexicon {
             !is_negated
         });
     }
+}
+
+/// How far a regex match may reach before and after a run of digits, in bytes.
+const REGEX_BEFORE_DIGITS: usize = 32;
+const REGEX_AFTER_DIGITS: usize = 24;
+
+/// The next stretch of `text`, from byte `at`, around runs of digits that regexes must
+/// look at: `(from, to)`, both character boundaries. Nearby runs share one stretch. Only
+/// these stretches are searched, so a long message with a number costs little more than
+/// a short one.
+fn digit_window(text: &str, at: usize) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let first = at + bytes[at..].iter().position(u8::is_ascii_digit)?;
+    let mut from = first.saturating_sub(REGEX_BEFORE_DIGITS).max(at);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut to = first;
+    loop {
+        while to < bytes.len() && bytes[to].is_ascii_digit() {
+            to += 1;
+        }
+        let limit = (to + REGEX_AFTER_DIGITS).min(bytes.len());
+        match bytes[to..limit].iter().position(u8::is_ascii_digit) {
+            // Another number close by: one stretch for both.
+            Some(p) => to += p,
+            None => {
+                to = limit;
+                break;
+            }
+        }
+    }
+    while !text.is_char_boundary(to) {
+        to += 1;
+    }
+    Some((from, to))
 }
 
 /// The shortest stretch of `hits` (sorted by start) that holds a hit of each of `groups`
@@ -741,6 +790,25 @@ mod tests {
         let lex = lexicon(TEST);
         assert_eq!(tactics(&lex, "s e n d n u d e s").len(), 1);
         assert!(tactics(&lex, "sendnudesclub").is_empty() || tactics(&lex, "sendnudesclub").len() <= 1);
+    }
+
+    #[test]
+    fn regexes_look_only_around_numbers() {
+        let text = format!("{}im 13 and 14{}", "x ".repeat(100), " y".repeat(100));
+        let (from, to) = digit_window(&text, 0).unwrap();
+        assert!(from <= 200 - 3 && from >= 200 - REGEX_BEFORE_DIGITS, "{from}");
+        assert_eq!(&text[to - 2..to], " y");
+        assert!(to < text.len() && to - from < 100);
+        assert_eq!(digit_window(&text, to), None);
+        // Windows never split a character.
+        let cjk = format!("{}我13岁{}", "汉".repeat(20), "字".repeat(20));
+        let (from, to) = digit_window(&cjk, 0).unwrap();
+        assert!(cjk.is_char_boundary(from) && cjk.is_char_boundary(to));
+        assert!(cjk[from..to].contains("我13岁"));
+        let lex = lexicon(TEST);
+        let long = format!("{} i'm 13 {}", "blah ".repeat(500), "blah ".repeat(500));
+        assert_eq!(tactics(&lex, &long), vec![(Tactic::MinorIndicator, "i'm 13".to_owned())]);
+        assert!(tactics(&lex, "claim 13").is_empty(), "word boundaries see the text before the window");
     }
 
     #[test]
