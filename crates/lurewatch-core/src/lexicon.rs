@@ -796,7 +796,7 @@ mod tests {
     fn regexes_look_only_around_numbers() {
         let text = format!("{}im 13 and 14{}", "x ".repeat(100), " y".repeat(100));
         let (from, to) = digit_window(&text, 0).unwrap();
-        assert!(from <= 200 - 3 && from >= 200 - REGEX_BEFORE_DIGITS, "{from}");
+        assert!((200 - REGEX_BEFORE_DIGITS..=200 - 3).contains(&from), "{from}");
         assert_eq!(&text[to - 2..to], " y");
         assert!(to < text.len() && to - from < 100);
         assert_eq!(digit_window(&text, to), None);
