@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use lurewatch_core::{Engine, Message};
+use lurewatch_core::{Engine, Message, Scratch};
 use lurewatch_input::{Collected, Format, Sink};
 
 use crate::scan::Assessor;
@@ -91,10 +91,11 @@ pub fn run(
     let mut flagged = 0usize;
     let secs = repeat(seconds, || {
         flagged = 0;
+        let mut scratch = Scratch::new();
         for c in &parsed {
-            let mut conv = engine.conversation();
+            let mut conv = engine.start();
             for (sender, text, time) in &c.messages {
-                conv.push(&Message { sender, text, time: *time });
+                engine.push(&mut conv, &mut scratch, &Message { sender, text, time: *time });
             }
             flagged += usize::from(conv.snapshot().level >= lurewatch_core::Level::Medium);
         }
@@ -123,10 +124,11 @@ pub fn run(
         input_bytes as f64 / 1e6 / secs
     )?;
     let (mut total, mut largest) = (0usize, 0usize);
+    let mut scratch = Scratch::new();
     for c in &parsed {
-        let mut conv = engine.conversation();
+        let mut conv = engine.start();
         for (sender, text, time) in &c.messages {
-            conv.push(&Message { sender, text, time: *time });
+            engine.push(&mut conv, &mut scratch, &Message { sender, text, time: *time });
         }
         total += conv.state_bytes();
         largest = largest.max(conv.state_bytes());

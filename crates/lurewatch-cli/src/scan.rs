@@ -5,7 +5,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use lurewatch_core::{Assessment, Conversation, Engine, Level, Message};
+use lurewatch_core::{Assessment, ConversationState, Engine, Level, Message, Scratch};
 use lurewatch_input::{Event, Format, InputError, Sink};
 
 use crate::OutputFormat;
@@ -15,7 +15,9 @@ use crate::source::Source;
 /// Feeds events into engine conversations and prints each assessment when it ends.
 pub struct Assessor<'e, F> {
     engine: &'e Engine,
-    open: HashMap<String, Conversation<'e>>,
+    open: HashMap<String, ConversationState>,
+    /// One set of buffers for every conversation: states stay small.
+    scratch: Scratch,
     /// Called with every finished assessment and the header's label and suspect.
     pub done: F,
     labels: HashMap<String, (Option<String>, Option<String>)>,
@@ -28,7 +30,15 @@ pub struct Assessor<'e, F> {
 impl<'e, F: FnMut(Assessment, Option<String>, Option<String>)> Assessor<'e, F> {
     /// An assessor that hands finished assessments to `done`.
     pub fn new(engine: &'e Engine, done: F) -> Self {
-        Assessor { engine, open: HashMap::new(), done, labels: HashMap::new(), errors: 0, source: String::new() }
+        Assessor {
+            engine,
+            open: HashMap::new(),
+            scratch: Scratch::new(),
+            done,
+            labels: HashMap::new(),
+            errors: 0,
+            source: String::new(),
+        }
     }
 }
 
@@ -36,20 +46,21 @@ impl<F: FnMut(Assessment, Option<String>, Option<String>)> Sink for Assessor<'_,
     fn event(&mut self, event: Event<'_>) {
         match event {
             Event::Begin(h) => {
-                self.open.insert(h.id.to_owned(), self.engine.conversation());
+                self.open.insert(h.id.to_owned(), self.engine.start());
                 if h.label.is_some() || h.suspect.is_some() {
                     self.labels.insert(h.id.to_owned(), (h.label.map(str::to_owned), h.suspect.map(str::to_owned)));
                 }
             }
             Event::Message { conversation, message } => {
                 if let Some(c) = self.open.get_mut(conversation) {
-                    c.push(&Message { sender: message.sender, text: message.text, time: message.time });
+                    let m = Message { sender: message.sender, text: message.text, time: message.time };
+                    self.engine.push(c, &mut self.scratch, &m);
                 }
             }
             Event::End { conversation } => {
                 if let Some(c) = self.open.remove(conversation) {
                     let (label, suspect) = self.labels.remove(conversation).unwrap_or_default();
-                    (self.done)(c.assessment(conversation), label, suspect);
+                    (self.done)(c.assessment(self.engine, conversation), label, suspect);
                 }
             }
         }

@@ -186,16 +186,31 @@ impl Engine {
         &self.lexicon
     }
 
-    /// A new, empty conversation.
+    /// A new, empty conversation, with its own scratch buffers.
     pub fn conversation(&self) -> Conversation<'_> {
-        Conversation {
-            engine: self,
+        Conversation { engine: self, state: self.start(), scratch: Scratch::new() }
+    }
+
+    /// The state of a new, empty conversation, for callers that track many conversations
+    /// and share one [`Scratch`] between them (a stream consumer, a server).
+    pub fn start(&self) -> ConversationState {
+        ConversationState {
             state: State::new(self.lexicon.rule_count()),
-            norm: Normalized::new(),
-            matches: MessageMatches::default(),
-            tactics_seen: Vec::new(),
             scorers: self.scorers.iter().map(|s| s.start()).collect(),
         }
+    }
+
+    /// Reads one more message of the conversation `conv` and returns the updated verdict.
+    pub fn push(&self, conv: &mut ConversationState, scratch: &mut Scratch, msg: &Message<'_>) -> Snapshot {
+        Step {
+            engine: self,
+            state: &mut conv.state,
+            scorers: &mut conv.scorers,
+            norm: &mut scratch.norm,
+            matches: &mut scratch.matches,
+            tactics_seen: &mut scratch.tactics_seen,
+        }
+        .push(msg)
     }
 
     /// Assesses a whole conversation: the fold of [`Conversation::push`].
@@ -208,23 +223,85 @@ impl Engine {
     }
 }
 
-/// A conversation being read, message by message.
+/// A conversation being read, message by message: its state, the engine and scratch
+/// buffers in one handle.
+#[derive(Debug)]
 pub struct Conversation<'e> {
     engine: &'e Engine,
+    state: ConversationState,
+    scratch: Scratch,
+}
+
+impl Conversation<'_> {
+    /// Reads one more message and returns the updated verdict.
+    pub fn push(&mut self, msg: &Message<'_>) -> Snapshot {
+        self.engine.push(&mut self.state, &mut self.scratch, msg)
+    }
+
+    /// The verdict after the last message.
+    pub fn snapshot(&self) -> Snapshot {
+        self.state.snapshot()
+    }
+
+    /// Messages read so far.
+    pub fn messages(&self) -> u32 {
+        self.state.messages()
+    }
+
+    /// Bytes the conversation's state holds; see [`ConversationState::state_bytes`].
+    pub fn state_bytes(&self) -> usize {
+        self.state.state_bytes()
+    }
+
+    /// The full assessment after the last message.
+    pub fn assessment(&self, id: &str) -> Assessment {
+        self.state.assessment(self.engine, id)
+    }
+
+    /// The conversation's state, to keep without the scratch buffers.
+    pub fn into_state(self) -> ConversationState {
+        self.state
+    }
+}
+
+/// The bounded state of one conversation: all the engine remembers between messages.
+pub struct ConversationState {
     state: State,
-    norm: Normalized,
-    matches: MessageMatches,
-    tactics_seen: Vec<Tactic>,
     scorers: Vec<Box<dyn ScorerState>>,
 }
 
-impl std::fmt::Debug for Conversation<'_> {
+impl std::fmt::Debug for ConversationState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Conversation")
+        f.debug_struct("ConversationState")
             .field("messages", &self.state.messages)
-            .field("snapshot", &self.snapshot())
+            .field("snapshot", &self.state.snapshot)
             .finish_non_exhaustive()
     }
+}
+
+/// Buffers for the message being read; one per thread serves any number of conversations.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    norm: Normalized,
+    matches: MessageMatches,
+    tactics_seen: Vec<Tactic>,
+}
+
+impl Scratch {
+    /// Empty buffers; they grow to the longest message and are reused.
+    pub fn new() -> Scratch {
+        Scratch::default()
+    }
+}
+
+/// One message being read: the engine, a conversation's state and the scratch buffers.
+struct Step<'a> {
+    engine: &'a Engine,
+    state: &'a mut State,
+    scorers: &'a mut Vec<Box<dyn ScorerState>>,
+    norm: &'a mut Normalized,
+    matches: &'a mut MessageMatches,
+    tactics_seen: &'a mut Vec<Tactic>,
 }
 
 #[derive(Debug, Clone)]
@@ -435,9 +512,8 @@ fn parts(t: &[TacticState; Tactic::COUNT], minor: f32, peers: bool) -> Parts {
     Parts { sextortion, lure, grooming }
 }
 
-impl Conversation<'_> {
-    /// Reads one more message and returns the updated verdict.
-    pub fn push(&mut self, msg: &Message<'_>) -> Snapshot {
+impl Step<'_> {
+    fn push(&mut self, msg: &Message<'_>) -> Snapshot {
         let index = self.state.messages;
         self.state.messages = self.state.messages.saturating_add(1);
         let slot = self.state.slot(msg.sender);
@@ -543,7 +619,7 @@ impl Conversation<'_> {
                 normalized: self.norm.as_str(),
                 tactics: &self.tactics_seen,
             };
-            for s in &mut self.scorers {
+            for s in self.scorers.iter_mut() {
                 s.observe(&view);
                 self.state.model_peak = self.state.model_peak.max(s.evidence().probability);
             }
@@ -573,7 +649,9 @@ impl Conversation<'_> {
             },
         )
     }
+}
 
+impl ConversationState {
     /// The verdict after the last message.
     pub fn snapshot(&self) -> Snapshot {
         self.state.snapshot
@@ -584,8 +662,7 @@ impl Conversation<'_> {
         self.state.messages
     }
 
-    /// Bytes this conversation's state holds (scratch buffers for the current message not
-    /// included); bounded whatever the number of messages.
+    /// Bytes this state holds; bounded whatever the number of messages.
     pub fn state_bytes(&self) -> usize {
         use std::mem::size_of;
         let st = &self.state;
@@ -601,8 +678,9 @@ impl Conversation<'_> {
         size_of::<State>() + senders + st.ages.statements.capacity() * size_of::<(usize, u8)>()
     }
 
-    /// The full assessment after the last message.
-    pub fn assessment(&self, id: &str) -> Assessment {
+    /// The full assessment after the last message; `engine` must be the one that read
+    /// the messages.
+    pub fn assessment(&self, engine: &Engine, id: &str) -> Assessment {
         let st = &self.state;
         let snap = st.snapshot;
         let suspect = if snap.category == Category::None { None } else { st.best() };
@@ -630,7 +708,7 @@ impl Conversation<'_> {
                         sender: s.name.to_string(),
                         start: k.start,
                         end: k.end,
-                        reason: k.rule.map_or(INFERRED_REPEAT, |r| &*self.engine.lexicon.rule(r).reason).to_owned(),
+                        reason: k.rule.map_or(INFERRED_REPEAT, |r| &*engine.lexicon.rule(r).reason).to_owned(),
                         quote: k.quote.to_string(),
                     });
                 }
@@ -642,7 +720,7 @@ impl Conversation<'_> {
             Language::En if st.latin_votes[1] > st.latin_votes[0] => Language::Vi,
             detected => detected,
         };
-        let advice = self.engine.advice.advise(language, snap.category, &stages, minor);
+        let advice = engine.advice.advise(language, snap.category, &stages, minor);
         Assessment {
             id: id.to_owned(),
             messages: st.messages,

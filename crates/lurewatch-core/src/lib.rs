@@ -21,5 +21,7 @@ pub mod scorer;
 pub mod tactic;
 
 pub use advice::{AdviceItem, Language};
-pub use engine::{Assessment, Conversation, Engine, EngineBuilder, Evidence, Message, Snapshot};
+pub use engine::{
+    Assessment, Conversation, ConversationState, Engine, EngineBuilder, Evidence, Message, Scratch, Snapshot,
+};
 pub use tactic::{Category, Level, Tactic};
