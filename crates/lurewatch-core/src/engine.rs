@@ -523,7 +523,7 @@ impl Step<'_> {
         self.norm.normalize(msg.text);
         self.state.counts.add(&self.norm.counts());
         let lexicon = &self.engine.lexicon;
-        lexicon.scan(&self.norm, &mut self.matches);
+        lexicon.scan(self.norm, self.matches);
         let m = &mut self.matches;
         if m.advisory {
             // Speech about the crime (a warning, news, advice) is not the crime.
