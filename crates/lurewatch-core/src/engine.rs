@@ -617,7 +617,7 @@ impl Step<'_> {
                 sender: msg.sender,
                 text: msg.text,
                 normalized: self.norm.as_str(),
-                tactics: &self.tactics_seen,
+                tactics: self.tactics_seen,
             };
             for s in self.scorers.iter_mut() {
                 s.observe(&view);
