@@ -53,7 +53,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
 
-use crate::normalize::{Normalized, normalize, simplify};
+use crate::normalize::{Normalized, is_han, is_hangul, normalize, simplify};
 use crate::tactic::Tactic;
 
 /// The lexicons shipped with lurewatch, as `(name, TOML text)`.
@@ -353,15 +353,20 @@ impl LexiconBuilder {
 
     /// Compiles the lexicon.
     pub fn build(self) -> Result<Lexicon, LexiconError> {
-        // Two automata: Latin terms (ASCII once normalised) make a small DFA that stays in
-        // cache; Chinese, Korean and other terms go to a second one that only runs on
-        // messages with such characters.
+        // One automaton per script: Latin terms (ASCII once normalised) make a DFA that is
+        // small enough to stay in cache; Chinese, Korean and other terms each get their own,
+        // run only on messages with such characters.
         // Words run together ("sendnudes") only count where the sender spelled them out
         // letter by letter, which is rare: they get a third automaton, run only then.
         let (joined, rest): (Vec<usize>, Vec<usize>) =
             (0..self.patterns.len()).partition(|&i| self.patterns[i].1.joined_only);
         let (ascii, other): (Vec<usize>, Vec<usize>) = rest.into_iter().partition(|&i| self.patterns[i].0.is_ascii());
+        let has = |i: &usize, f: fn(u32) -> bool| self.patterns[*i].0.chars().any(|c| f(c as u32));
+        let (han, other): (Vec<usize>, Vec<usize>) = other.into_iter().partition(|i| has(i, is_han));
+        let (hangul, other): (Vec<usize>, Vec<usize>) = other.into_iter().partition(|i| has(i, is_hangul));
         let ascii = Automaton::new(&self.patterns, ascii)?;
+        let han = Automaton::new(&self.patterns, han)?;
+        let hangul = Automaton::new(&self.patterns, hangul)?;
         let other = Automaton::new(&self.patterns, other)?;
         let joined = Automaton::new(&self.patterns, joined)?;
         let regex_set = RegexSet::new(self.regexes.iter().map(|(r, _)| r.as_str()))
@@ -377,6 +382,8 @@ impl LexiconBuilder {
             .collect::<Result<Vec<_>, LexiconError>>()?;
         Ok(Lexicon {
             ascii,
+            han,
+            hangul,
             other,
             joined,
             patterns: self.patterns.into_iter().map(|(_, p)| p).collect(),
@@ -409,6 +416,8 @@ impl Automaton {
 #[derive(Debug, Clone)]
 pub struct Lexicon {
     ascii: Automaton,
+    han: Automaton,
+    hangul: Automaton,
     other: Automaton,
     joined: Automaton,
     patterns: Vec<Pattern>,
@@ -464,7 +473,10 @@ impl Lexicon {
     /// Heap bytes used by the compiled automaton and regexes (the regexes' lazy caches
     /// excluded).
     pub fn memory_usage(&self) -> usize {
-        [&self.ascii, &self.other, &self.joined].iter().map(|a| a.ac.memory_usage()).sum::<usize>()
+        [&self.ascii, &self.han, &self.hangul, &self.other, &self.joined]
+            .iter()
+            .map(|a| a.ac.memory_usage())
+            .sum::<usize>()
             + self.patterns.len() * std::mem::size_of::<Pattern>()
     }
 
@@ -491,13 +503,15 @@ impl Lexicon {
         out.paid = false;
         let text = norm.as_str();
         let bytes = text.as_bytes();
-        let mut automata: [Option<&Automaton>; 3] = [Some(&self.ascii), None, None];
-        if !text.is_ascii() {
-            automata[1] = Some(&self.other);
-        }
-        if norm.has_joined() {
-            automata[2] = Some(&self.joined);
-        }
+        // Each script's terms only where the message has that script.
+        let counts = norm.counts();
+        let automata = [
+            Some(&self.ascii),
+            (counts.han > 0).then_some(&self.han),
+            (counts.hangul > 0).then_some(&self.hangul),
+            (!text.is_ascii()).then_some(&self.other),
+            norm.has_joined().then_some(&self.joined),
+        ];
         for (automaton, m) in
             automata.iter().flatten().flat_map(|a| a.ac.find_overlapping_iter(text).map(move |m| (a, m)))
         {

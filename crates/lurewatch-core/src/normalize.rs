@@ -559,7 +559,7 @@ fn is_invisible(c: char) -> bool {
 }
 
 /// Hangul syllables, jamo and compatibility jamo (`ㅅㅅ`, `ㅋㅋ`).
-fn is_hangul(cp: u32) -> bool {
+pub(crate) fn is_hangul(cp: u32) -> bool {
     matches!(cp, 0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3131..=0x318E)
 }
 
