@@ -52,3 +52,28 @@ fn corpus_figures_meet_the_targets() {
     }
     assert_eq!(checked, 7, "{reports:#?}");
 }
+
+#[test]
+fn the_pan12_toy_corpus_reads_in_its_original_xml() {
+    let file =
+        corpora().join("../pan12-toy/toy.train/pan12-sexual-predator-identification-training-corpus-2012-05-01.xml");
+    let out = Command::cargo_bin("lurewatch").unwrap().args(["scan", "--format", "json"]).arg(&file).output().unwrap();
+    assert_ne!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let conversations: Vec<Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(conversations.len() >= 10, "{} conversations", conversations.len());
+    assert!(conversations.iter().all(|c| c["messages"].as_u64().unwrap() > 0));
+    // Every conversation flagged names one of the known predators as the suspect.
+    let predators =
+        std::fs::read_to_string(corpora().join(
+            "../pan12-toy/toy.train/pan12-sexual-predator-identification-training-corpus-predators-2012-05-01.txt",
+        ))
+        .unwrap();
+    let flagged: Vec<&Value> =
+        conversations.iter().filter(|c| matches!(c["level"].as_str(), Some("medium" | "high" | "critical"))).collect();
+    assert!(!flagged.is_empty());
+    for c in flagged {
+        let suspect = c["suspect"].as_str().unwrap();
+        assert!(predators.lines().any(|p| p.trim() == suspect), "{} flagged {suspect}", c["id"]);
+    }
+}
