@@ -121,8 +121,58 @@ impl Normalized {
         self.joined.clear();
         self.units.clear();
         self.counts = ScriptCounts::default();
+        if input.is_ascii() {
+            self.assemble_ascii(input.as_bytes());
+        } else {
+            self.fold_chars(input);
+            self.assemble();
+        }
+    }
+
+    /// The general path, also for ASCII text: the fast path must agree with it.
+    #[cfg(test)]
+    fn normalize_general(&mut self, input: &str) {
+        self.text.clear();
+        self.spans.clear();
+        self.joined.clear();
+        self.units.clear();
+        self.counts = ScriptCounts::default();
         self.fold_chars(input);
         self.assemble();
+    }
+
+    /// The word-level passes straight from ASCII bytes: the same as folding each byte into
+    /// a unit and assembling those, without the units.
+    fn assemble_ascii(&mut self, bytes: &[u8]) {
+        let n = bytes.len();
+        let mut i = 0;
+        while i < n {
+            match ASCII_CLASS[bytes[i] as usize] {
+                Class::Space => {
+                    let mut j = i + 1;
+                    while j < n && ASCII_CLASS[bytes[j] as usize] == Class::Space {
+                        j += 1;
+                    }
+                    self.push_space(i as u32, i as u32 + 1);
+                    i = j;
+                }
+                Class::Letter | Class::Digit | Class::Leet => {
+                    let mut j = i + 1;
+                    while j < n && matches!(ASCII_CLASS[bytes[j] as usize], Class::Letter | Class::Digit | Class::Leet)
+                    {
+                        j += 1;
+                    }
+                    self.push_word(&AsciiWord { bytes: &bytes[i..j], offset: i as u32 });
+                    i = j;
+                }
+                _ => {
+                    self.push_unit(bytes[i] as char, i as u32, i as u32 + 1);
+                    i += 1;
+                }
+            }
+        }
+        self.counts.latin = bytes.iter().filter(|b| b.is_ascii_alphabetic()).count() as u32;
+        self.finish();
     }
 
     /// Character-level folding: controls, case, compatibility forms, diacritics,
@@ -271,7 +321,7 @@ impl Normalized {
                     let prev_han = self.text.chars().next_back().is_some_and(|c| is_han(c as u32));
                     let next_han = j < n && units[j].class == Class::Han;
                     if !(prev_han && next_han) {
-                        self.push_space(u);
+                        self.push_space(u.start, u.end);
                     }
                     i = j;
                 }
@@ -286,11 +336,17 @@ impl Normalized {
                 }
             }
         }
+        self.units = units;
+        self.finish();
+    }
+
+    /// The passes over the assembled text: trailing spaces, spaces between Chinese
+    /// characters, spelled-out letters.
+    fn finish(&mut self) {
         while self.text.ends_with(' ') {
             self.text.pop();
             self.spans.pop();
         }
-        self.units = units;
         self.drop_spaces_between_han();
         self.join_spaced_letters();
     }
@@ -421,11 +477,11 @@ impl Normalized {
         self.swap_back(text, spans);
     }
 
-    fn push_space(&mut self, u: Unit) {
+    fn push_space(&mut self, start: u32, end: u32) {
         if self.text.is_empty() || self.text.ends_with(' ') {
             return;
         }
-        self.push_unit(' ', u.start, u.end);
+        self.push_unit(' ', start, end);
     }
 
     #[inline]
@@ -446,27 +502,28 @@ impl Normalized {
 
     /// Pushes a Latin/digit word, resolving leetspeak and apostrophes and collapsing
     /// repeated letters.
-    fn push_word(&mut self, word: &[Unit]) {
-        let has_letter = word.iter().any(|u| u.class == Class::Letter);
-        for (k, u) in word.iter().enumerate() {
-            let c = match u.class {
-                Class::Letter => u.c,
-                Class::Digit | Class::Leet if has_letter && is_leet_position(word, k) => leet(u.c).unwrap_or(u.c),
+    fn push_word<W: Word + ?Sized>(&mut self, word: &W) {
+        let has_letter = (0..word.len()).any(|k| word.class(k) == Class::Letter);
+        for k in 0..word.len() {
+            let (uc, (start, end)) = (word.ch(k), word.span(k));
+            let c = match word.class(k) {
+                Class::Letter => uc,
+                Class::Digit | Class::Leet if has_letter && is_leet_position(word, k) => leet(uc).unwrap_or(uc),
                 Class::Leet => {
                     // A leet character that stands for no letter here: `'` in "don't"
                     // disappears; `$` before digits stays a currency sign; the rest separate.
-                    match u.c {
+                    match uc {
                         '\'' if k > 0 => continue,
                         '$' => '$',
                         _ => {
-                            self.push_space(*u);
+                            self.push_space(start, end);
                             continue;
                         }
                     }
                 }
-                _ => u.c,
+                _ => uc,
             };
-            self.push_letter(c, u.start, u.end);
+            self.push_letter(c, start, end);
         }
     }
 
@@ -522,19 +579,64 @@ const SHORTHAND: &str = "uricaynkbo";
 
 /// Whether the leet character at `k` stands between letters (`n00dz`, `s3nd`, `p!cs`).
 /// A leet character at the end of a word is left alone: `hi!`, `$5`, `top10`.
-fn is_leet_position(word: &[Unit], k: usize) -> bool {
+fn is_leet_position<W: Word + ?Sized>(word: &W, k: usize) -> bool {
     let mut a = k;
-    while a > 0 && matches!(word[a - 1].class, Class::Digit | Class::Leet) {
+    while a > 0 && matches!(word.class(a - 1), Class::Digit | Class::Leet) {
         a -= 1;
     }
     let mut b = k + 1;
-    while b < word.len() && matches!(word[b].class, Class::Digit | Class::Leet) {
+    while b < word.len() && matches!(word.class(b), Class::Digit | Class::Leet) {
         b += 1;
     }
-    let before = a > 0 && word[a - 1].class == Class::Letter;
-    let after = b < word.len() && word[b].class == Class::Letter;
+    let before = a > 0 && word.class(a - 1) == Class::Letter;
+    let after = b < word.len() && word.class(b) == Class::Letter;
     // Apostrophes vanish inside words ("don't"), so they do not break a run of leet.
-    before && after && leet(word[k].c).is_some() && word[a..b].iter().all(|u| u.c == '\'' || leet(u.c).is_some())
+    before && after && leet(word.ch(k)).is_some() && (a..b).all(|i| word.ch(i) == '\'' || leet(word.ch(i)).is_some())
+}
+
+/// The characters of one word: folded units, or ASCII bytes read directly.
+trait Word {
+    fn len(&self) -> usize;
+    fn class(&self, k: usize) -> Class;
+    fn ch(&self, k: usize) -> char;
+    fn span(&self, k: usize) -> (u32, u32);
+}
+
+impl Word for [Unit] {
+    fn len(&self) -> usize {
+        <[Unit]>::len(self)
+    }
+    fn class(&self, k: usize) -> Class {
+        self[k].class
+    }
+    fn ch(&self, k: usize) -> char {
+        self[k].c
+    }
+    fn span(&self, k: usize) -> (u32, u32) {
+        (self[k].start, self[k].end)
+    }
+}
+
+/// A word of an ASCII message, `offset` bytes into it.
+struct AsciiWord<'a> {
+    bytes: &'a [u8],
+    offset: u32,
+}
+
+impl Word for AsciiWord<'_> {
+    fn len(&self) -> usize {
+        self.bytes.len()
+    }
+    fn class(&self, k: usize) -> Class {
+        ASCII_CLASS[self.bytes[k] as usize]
+    }
+    fn ch(&self, k: usize) -> char {
+        self.bytes[k].to_ascii_lowercase() as char
+    }
+    fn span(&self, k: usize) -> (u32, u32) {
+        let at = self.offset + k as u32;
+        (at, at + 1)
+    }
 }
 
 fn leet(c: char) -> Option<char> {
@@ -684,5 +786,27 @@ mod tests {
         let c = n.counts();
         assert_eq!((c.han, c.traditional, c.hangul), (4, 2, 2));
         assert_eq!(c.vietnamese, 1);
+    }
+
+    fn both_paths(s: &str) -> (Normalized, Normalized) {
+        let (mut fast, mut general) = (Normalized::new(), Normalized::new());
+        fast.normalize(s);
+        general.normalize_general(s);
+        (fast, general)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+        #[test]
+        fn the_ascii_path_agrees_with_the_general_path(
+            s in proptest::prop_oneof!["[ -~\t\n\r\x00-\x1f]{0,60}", "[a-eA-E0-9@$!|'% .,_-]{0,40}", "([a-z] ){0,8}[a-z0-9]{0,3}"]
+        ) {
+            let (fast, general) = both_paths(&s);
+            proptest::prop_assert_eq!(fast.as_str(), general.as_str());
+            proptest::prop_assert_eq!(&fast.spans, &general.spans);
+            proptest::prop_assert_eq!(&fast.joined, &general.joined);
+            proptest::prop_assert_eq!(fast.counts(), general.counts());
+        }
     }
 }
