@@ -11,6 +11,9 @@ use std::{env, fs, path::PathBuf};
 use ferrous_opencc::{OpenCC, config::BuiltinConfig};
 
 const BLOCKS: &[(u32, u32)] = &[(0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)];
+/// The range the "has a simplified form" bitmap covers.
+const BITMAP_START: u32 = 0x3400;
+const BITMAP_END: u32 = 0xA000;
 
 fn main() {
     let converters = [BuiltinConfig::Hk2s, BuiltinConfig::Tw2s, BuiltinConfig::T2s]
@@ -41,6 +44,25 @@ fn main() {
     code.push_str(&format!("pub(crate) static T2S: [(u32, u32); {}] = [\n", pairs.len()));
     for (t, s) in &pairs {
         code.push_str(&format!("    (0x{t:X}, 0x{s:X}),\n"));
+    }
+    code.push_str("];\n");
+    // Most Chinese text is simplified already: a bitmap over the main blocks answers
+    // "no mapping" without a search.
+    let words = (BITMAP_END - BITMAP_START).div_ceil(64) as usize;
+    let mut bits = vec![0u64; words];
+    for &(t, _) in pairs.iter().filter(|&&(t, _)| (BITMAP_START..BITMAP_END).contains(&t)) {
+        let i = (t - BITMAP_START) as usize;
+        bits[i / 64] |= 1 << (i % 64);
+    }
+    code.push_str(&format!(
+        "/// Whether a code point from 0x{BITMAP_START:X} below 0x{BITMAP_END:X} has a pair in `T2S`.\n"
+    ));
+    code.push_str(&format!(
+        "pub(crate) const T2S_START: u32 = 0x{BITMAP_START:X};\npub(crate) const T2S_END: u32 = 0x{BITMAP_END:X};\n"
+    ));
+    code.push_str(&format!("pub(crate) static T2S_BITS: [u64; {words}] = [\n"));
+    for w in &bits {
+        code.push_str(&format!("    0x{w:X},\n"));
     }
     code.push_str("];\n");
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("t2s.rs");

@@ -691,6 +691,12 @@ fn is_vietnamese_letter(c: char) -> bool {
 /// The simplified form of a Han character (itself when it has none).
 pub(crate) fn simplify(c: char) -> char {
     let cp = c as u32;
+    if (t2s::T2S_START..t2s::T2S_END).contains(&cp) {
+        let i = (cp - t2s::T2S_START) as usize;
+        if t2s::T2S_BITS[i / 64] & (1 << (i % 64)) == 0 {
+            return c;
+        }
+    }
     match t2s::T2S.binary_search_by_key(&cp, |&(t, _)| t) {
         Ok(i) => char::from_u32(t2s::T2S[i].1).unwrap_or(c),
         Err(_) => c,
