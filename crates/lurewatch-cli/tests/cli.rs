@@ -170,3 +170,22 @@ fn a_hotline_extends_the_lexicon_with_a_data_file() {
         .code(2)
         .stderr(predicate::str::contains("rule 1 (app_install): weight 3 must be in (0, 1]"));
 }
+
+#[test]
+fn message_lines_are_grouped_and_min_level_filters() {
+    let input = [
+        r#"{"conversation":"k1","sender":"지은","text":"영상 녹화했어. 니 주소록도 다 있어","time":"2024-01-05T21:15:00+09:00"}"#,
+        r#"{"conversation":"k2","sender":"mum","text":"dinner at 7?"}"#,
+        r#"{"conversation":"k1","sender":"지은","text":"300만원 입금 안 하면 지인들한테 영상 뿌린다. 지금 당장","time":1704457000}"#,
+    ]
+    .join("\n");
+    let out =
+        lurewatch().args(["scan", "--format", "json", "--min-level", "medium"]).write_stdin(input).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let all = json_lines(&out.stdout);
+    assert_eq!(all.len(), 1, "k2 is below medium and not printed");
+    assert_eq!(all[0]["id"], "k1");
+    assert_eq!(all[0]["messages"], 2);
+    assert_eq!(all[0]["language"], "ko");
+    assert!(all[0]["advice"].as_array().unwrap().iter().any(|a| a["text"].as_str().unwrap().contains("112")));
+}
