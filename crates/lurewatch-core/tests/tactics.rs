@@ -102,6 +102,7 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("ko", SexualContent, "몸캠 하자"),
     ("ko", SexualContent, "ㅅㅅ 할래"),
     ("ko", SexualContent, "몸 캠 하자"),
+    ("ko", SexualContent, "ㅁㅋ 할 사람"),
     ("ko", ImageRequest, "옷 벗어 봐"),
     ("ko", MeetingRequest, "주말에 만나자 데리러 갈게"),
     ("ko", ContactsLeverage, "영상 녹화했어 니 주소록도 다 있어"),
