@@ -404,9 +404,10 @@ impl Ages {
     }
 
     /// Every stated age is a teenager's or a young adult's: a chat between peers, not an
-    /// adult grooming a child. Needs at least two statements, no more than three years apart.
+    /// adult grooming a child. Needs at least two statements, all from 15 to 19 and no more
+    /// than two years apart: a 17-year-old and a 13-year-old are not peers.
     fn peers(&self) -> bool {
-        self.count >= 2 && self.min >= 13 && self.max <= 19 && self.max - self.min <= 3
+        self.count >= 2 && self.min >= 15 && self.max <= 19 && self.max - self.min <= 2
     }
 }
 

@@ -176,6 +176,34 @@ fn grooming_of_a_child_in_english() {
 }
 
 #[test]
+fn a_groomer_posing_as_a_teenager_is_not_a_peer() {
+    let a = assess(
+        &engine(),
+        &[
+            ("jay", "hey im 17 lol"),
+            ("kim", "im 13"),
+            ("jay", "ur so mature for your age. dont tell your parents about me ok"),
+            ("jay", "send me a pic of you in your bra"),
+        ],
+    );
+    expect_script(&a, Category::Grooming, Level::Medium, "jay");
+}
+
+#[test]
+fn teenage_peers_flirting_stay_below_medium() {
+    expect_calm(&assess(
+        &engine(),
+        &[
+            ("a", "asl? 17 m"),
+            ("b", "16 f"),
+            ("a", "ur hot lol"),
+            ("b", "haha thx, u r cute"),
+            ("a", "wanna meet at the mall"),
+        ],
+    ));
+}
+
+#[test]
 fn grooming_in_chinese_korean_and_vietnamese() {
     let cases: [(&[(&str, &str)], &str); 3] = [
         (
