@@ -6,9 +6,10 @@
 //! - `terms = [...]`: any one of the terms,
 //! - `all = [[...], [...]]`: one term of every group, in any order (or in the given order
 //!   with `ordered = true`), all within `window` bytes of normalised text (default 100), or
-//! - `regex = '...'`: a regular expression over the normalised text; regexes only run on
-//!   messages that contain a digit, so they are for ages, amounts and similar; `\b` is an
-//!   ASCII word boundary (normalised Latin text is ASCII). A regex with
+//! - `regex = '...'`: a regular expression over the normalised text, for ages, amounts and
+//!   similar: regexes only look at the stretch from 32 bytes before to 24 bytes after each
+//!   number, so a match must contain or sit next to a digit; `\b` is an ASCII word
+//!   boundary (normalised Latin text is ASCII). A regex with
 //!   a group named `age` states an age: the age is reported in
 //!   [`MessageMatches::ages`], and the rule only hits when the age is under 18.
 //!
