@@ -523,11 +523,21 @@ impl Step<'_> {
 
         self.norm.normalize(msg.text);
         self.state.counts.add(&self.norm.counts());
+        self.engine.lexicon.scan(self.norm, self.matches);
+        self.weigh_context(slot);
+        let minor_changed = self.record_hits(slot, index, msg.text);
+        self.rescore(slot, minor_changed);
+        self.observe_scorers(index, msg);
+        self.conclude(index)
+    }
+
+    /// Context: speech about the crime is not the crime; a negation inside a threat is
+    /// part of the threat.
+    fn weigh_context(&mut self, slot: usize) {
         let lexicon = &self.engine.lexicon;
-        lexicon.scan(self.norm, self.matches);
-        let m = &mut self.matches;
+        let m = &mut *self.matches;
         if m.advisory {
-            // Speech about the crime (a warning, news, advice) is not the crime.
+            // A warning, news, advice.
             m.hits.clear();
             m.paid = false;
             let sender = &mut self.state.senders[slot];
@@ -537,17 +547,22 @@ impl Step<'_> {
             .iter()
             .any(|h| matches!(lexicon.rule(h.rule).tactic, Tactic::ThreatExposure | Tactic::ContactsLeverage))
         {
-            // "If you don't pay, I will send the video": the negation is part of the threat.
+            // "If you don't pay, I will send the video".
             m.hits.append(&mut m.negated);
         }
+    }
 
+    /// Adds the message's hits to the sender's tactics; whether the minor signal grew.
+    fn record_hits(&mut self, slot: usize, index: u32, text: &str) -> bool {
+        let lexicon = &self.engine.lexicon;
+        let m = &*self.matches;
         let demanded_before = self.state.senders[slot].tactics[Tactic::PaymentDemand.index()].hits > 0;
         // A sender a third of whose messages speak about the crime (a newsdesk, a worried
-        // parent) is reporting on it rather than committing it.
+        // parent) is reporting on it rather than committing it: their hits count half.
         let sender = &self.state.senders[slot];
-        let sender_advisory = sender.advisory > 0 && u64::from(sender.advisory) * 3 >= u64::from(sender.messages);
+        let reporting = sender.advisory > 0 && u64::from(sender.advisory) * 3 >= u64::from(sender.messages);
         let other_paid = self.state.paid.is_some_and(|(_, who)| who != slot);
-        let mut synth: Option<RawHit> = None;
+        let mut repeat: Option<RawHit> = None;
         let mut minor_changed = false;
         self.tactics_seen.clear();
         for hit in &m.hits {
@@ -562,8 +577,8 @@ impl Step<'_> {
                 // "Not enough" means nothing before any demand or payment.
                 continue;
             }
-            if tactic == Tactic::PaymentDemand && demanded_before && other_paid && synth.is_none() {
-                synth = Some(*hit);
+            if tactic == Tactic::PaymentDemand && demanded_before && other_paid && repeat.is_none() {
+                repeat = Some(*hit);
             }
             let sender = &mut self.state.senders[slot];
             let word = hit.rule as usize / 64;
@@ -573,34 +588,39 @@ impl Step<'_> {
             let (s, e) = self.norm.original_span(hit.start as usize, hit.end as usize);
             let ts = &mut sender.tactics[tactic.index()];
             if new_rule {
-                // Their hits count half.
-                let weight = if sender_advisory { rule.weight * 0.5 } else { rule.weight };
+                let weight = if reporting { rule.weight * 0.5 } else { rule.weight };
                 ts.strength = 1.0 - (1.0 - ts.strength) * (1.0 - weight);
                 minor_changed |= tactic == Tactic::MinorIndicator;
             }
-            record(ts, index, s, e, rule.weight, Some(hit.rule), msg.text);
+            record(ts, index, s, e, rule.weight, Some(hit.rule), text);
             if !self.tactics_seen.contains(&tactic) {
                 self.tactics_seen.push(tactic);
             }
         }
-        if let Some(hit) = synth {
+        if let Some(hit) = repeat {
+            // A demand after the other party said they paid.
             let (s, e) = self.norm.original_span(hit.start as usize, hit.end as usize);
             let ts = &mut self.state.senders[slot].tactics[Tactic::RepeatDemand.index()];
             ts.strength = ts.strength.max(0.9);
-            record(ts, index, s, e, 0.9, None, msg.text);
+            record(ts, index, s, e, 0.9, None, text);
             self.tactics_seen.push(Tactic::RepeatDemand);
         }
         if m.paid {
             self.state.paid = Some((index, slot));
         }
+        minor_changed
+    }
+
+    /// Scores the sender again, or every sender when what they share (the minor signal,
+    /// whether the chat is between peers) changed.
+    fn rescore(&mut self, slot: usize, minor_changed: bool) {
         let peers_before = self.state.ages.peers();
-        if !m.advisory {
-            for &age in &m.ages {
+        if !self.matches.advisory {
+            for &age in &self.matches.ages {
                 self.state.ages.add(slot, age);
             }
         }
         let peers = self.state.ages.peers();
-
         let minor_changed = minor_changed && self.state.recompute_minor();
         if minor_changed || peers != peers_before {
             let minor = self.state.minor;
@@ -611,21 +631,27 @@ impl Step<'_> {
             let s = &mut self.state.senders[slot];
             s.risk = parts(&s.tactics, self.state.minor, peers);
         }
+    }
 
-        if !self.scorers.is_empty() {
-            let view = MessageView {
-                index,
-                sender: msg.sender,
-                text: msg.text,
-                normalized: self.norm.as_str(),
-                tactics: self.tactics_seen,
-            };
-            for s in self.scorers.iter_mut() {
-                s.observe(&view);
-                self.state.model_peak = self.state.model_peak.max(s.evidence().probability);
-            }
+    fn observe_scorers(&mut self, index: u32, msg: &Message<'_>) {
+        if self.scorers.is_empty() {
+            return;
         }
+        let view = MessageView {
+            index,
+            sender: msg.sender,
+            text: msg.text,
+            normalized: self.norm.as_str(),
+            tactics: self.tactics_seen,
+        };
+        for s in self.scorers.iter_mut() {
+            s.observe(&view);
+            self.state.model_peak = self.state.model_peak.max(s.evidence().probability);
+        }
+    }
 
+    /// The verdict after message `index`, and the early-warning positions.
+    fn conclude(&mut self, index: u32) -> Snapshot {
         let best = self.state.best().map(|i| self.state.senders[i].risk).unwrap_or_default();
         let lexicon_risk = best.risk();
         let risk_f = lexicon_risk.max(self.state.model_peak).clamp(0.0, 1.0);
