@@ -100,6 +100,15 @@ fn conversation(c: &mut Criterion) {
             conv.snapshot()
         })
     });
+    // Hostile input: a megabyte of negated hits must stay linear.
+    let hostile = "dont pay ".repeat(110_000);
+    g.throughput(Throughput::Bytes(hostile.len() as u64));
+    g.bench_function("one 1 MB message of negated hits", |b| {
+        b.iter(|| {
+            let mut conv = engine.conversation();
+            conv.push(&Message::new("x", &hostile))
+        })
+    });
     g.finish();
     let mut g = c.benchmark_group("engine");
     g.bench_function("build with shipped lexicons", |b| b.iter(Engine::new));

@@ -381,7 +381,9 @@ impl LexiconBuilder {
                 Ok((re, *id, age))
             })
             .collect::<Result<Vec<_>, LexiconError>>()?;
+        let max_term = self.patterns.iter().map(|(t, _)| t.len()).max().unwrap_or(0) as u32;
         Ok(Lexicon {
+            max_term,
             ascii,
             han,
             hangul,
@@ -421,6 +423,8 @@ pub struct Lexicon {
     hangul: Automaton,
     other: Automaton,
     joined: Automaton,
+    /// Length in bytes of the longest term.
+    max_term: u32,
     patterns: Vec<Pattern>,
     rules: Vec<Rule>,
     regex_set: RegexSet,
@@ -621,22 +625,38 @@ impl Lexicon {
         }
     }
 
+    /// Drops vetoed hits and moves negated ones aside. Everything is sorted first and each
+    /// check is a binary search: a message full of negations or vetoes costs n log n, not n².
     fn apply_context(&self, out: &mut MessageMatches) {
         let MessageMatches { hits, negated, unless, negations, negations_after, .. } = out;
+        unless.sort_unstable_by_key(|&(r, s, _)| (r, s));
+        negations.sort_unstable_by_key(|&(_, e)| e);
+        negations_after.sort_unstable();
         hits.retain(|h| {
             let rule = &self.rules[h.rule as usize];
-            let vetoed =
-                unless.iter().any(|&(r, s, e)| r == h.rule && e + rule.window >= h.start && s <= h.end + rule.window);
+            // A veto of this rule overlapping the window around the hit; a veto term ends at
+            // most `max_term` bytes after it starts.
+            let lo = h.start.saturating_sub(rule.window + self.max_term);
+            let from = unless.partition_point(|&(r, s, _)| (r, s) < (h.rule, lo));
+            let vetoed = unless[from..]
+                .iter()
+                .take_while(|&&(r, s, _)| r == h.rule && s <= h.end + rule.window)
+                .any(|&(_, _, e)| e + rule.window >= h.start);
             if vetoed {
                 return false;
             }
-            let before = negations.iter().any(|&(s, e)| e <= h.start && h.start - e <= NEGATION_REACH && s < h.start);
-            let after = negations_after.iter().any(|&s| s >= h.start && s <= h.end + NEGATION_REACH);
-            let is_negated = rule.negatable && (before || after);
-            if is_negated {
-                negated.push(*h);
+            if !rule.negatable {
+                return true;
             }
-            !is_negated
+            let from = negations.partition_point(|&(_, e)| e < h.start.saturating_sub(NEGATION_REACH));
+            let before = negations[from..].iter().take_while(|&&(_, e)| e <= h.start).any(|&(s, _)| s < h.start);
+            let from = negations_after.partition_point(|&s| s < h.start);
+            let after = negations_after.get(from).is_some_and(|&s| s <= h.end + NEGATION_REACH);
+            if before || after {
+                negated.push(*h);
+                return false;
+            }
+            true
         });
     }
 }
@@ -824,6 +844,23 @@ mod tests {
         let long = format!("{} i'm 13 {}", "blah ".repeat(500), "blah ".repeat(500));
         assert_eq!(tactics(&lex, &long), vec![(Tactic::MinorIndicator, "i'm 13".to_owned())]);
         assert!(tactics(&lex, "claim 13").is_empty(), "word boundaries see the text before the window");
+    }
+
+    #[test]
+    fn many_negations_and_vetoes_are_each_applied() {
+        let lex = lexicon(TEST);
+        let mut n = Normalized::new();
+        let mut m = MessageMatches::default();
+        n.normalize(&"don't pay. ".repeat(2000));
+        lex.scan(&n, &mut m);
+        assert!(m.hits.is_empty());
+        assert_eq!(m.negated.len(), 2000);
+        n.normalize(&format!("{}and pay now", "pay attention ".repeat(2000)));
+        lex.scan(&n, &mut m);
+        assert!(m.hits.is_empty(), "the last pay is within the window of a veto");
+        n.normalize(&format!("{}{}pay now", "pay attention ".repeat(2000), "blah ".repeat(40)));
+        lex.scan(&n, &mut m);
+        assert_eq!(m.hits.len(), 1, "beyond every veto's window");
     }
 
     #[test]
