@@ -139,7 +139,6 @@ pub enum AdviceError {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileSpec {
-    #[allow(dead_code)]
     language: String,
     general: BTreeMap<String, String>,
     tactic: BTreeMap<Tactic, String>,
@@ -169,6 +168,16 @@ impl AdviceBook {
         for &(language, text) in sources {
             let spec: FileSpec =
                 toml::from_str(text).map_err(|e| AdviceError::Parse { language, message: e.to_string() })?;
+            if spec.language != language.tag() {
+                return Err(AdviceError::Parse {
+                    language,
+                    message: format!(
+                        "the file says `language = \"{}\"`; expected \"{}\"",
+                        spec.language,
+                        language.tag()
+                    ),
+                });
+            }
             for key in GENERAL_KEYS {
                 if !spec.general.contains_key(*key) {
                     return Err(AdviceError::Missing { language, key: format!("general.{key}") });
@@ -280,6 +289,9 @@ mod tests {
         sources[3].1 = "language = \"ko\"\n[general]\ndont_pay = \"x\"\n[tactic]\n";
         let err = AdviceBook::from_sources(&sources).unwrap_err().to_string();
         assert_eq!(err, "advice `ko`: missing `general.stop_contact`");
+        sources[3].1 = DEFAULT_SOURCES[4].1;
+        let err = AdviceBook::from_sources(&sources).unwrap_err().to_string();
+        assert_eq!(err, "advice `ko`: the file says `language = \"vi\"`; expected \"ko\"");
     }
 
     #[test]

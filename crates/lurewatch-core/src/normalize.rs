@@ -239,15 +239,11 @@ impl Normalized {
         if is_vietnamese_letter(c) {
             self.counts.vietnamese += 1;
         }
-        let mut pushed_any = false;
         decompose_compatible(c, |d| {
-            if is_combining_mark(d) || is_invisible(d) {
-                return;
+            if !is_combining_mark(d) && !is_invisible(d) {
+                self.push_folded(d, start, end);
             }
-            pushed_any = true;
-            self.push_folded(d, start, end);
         });
-        let _ = pushed_any;
     }
 
     /// Pushes one decomposed character, folding homoglyphs and case.
