@@ -352,6 +352,10 @@ fn adults_flirting_and_one_risky_word_stay_low() {
         ],
     ));
     expect_calm(&assess(&e, &[("a", "that statue is a nude by Rodin"), ("b", "nice")]));
+    expect_calm(&assess(
+        &e,
+        &[("阿明", "你好靓，我中学同学介绍嘅，今晚出嚟见面？"), ("阿欣", "好呀，去酒店饮嘢先"), ("阿明", "宝贝，想你")],
+    ));
     expect_calm(&assess(&e, &[("老板", "工资已经转账了，查收一下")]));
     expect_calm(&assess(&e, &[("친구", "어제 돈 보냈어? 계좌로 입금해줘")]));
 }
