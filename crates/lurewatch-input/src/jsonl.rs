@@ -52,19 +52,40 @@ enum Time<'a> {
     Text(#[serde(borrow)] Cow<'a, str>),
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Id<'a> {
-    Text(#[serde(borrow)] Cow<'a, str>),
-    Number(i64),
-}
-
-/// Ids and senders may be strings or integers.
+/// Ids and senders may be strings or integers; strings are borrowed from the line when
+/// they hold no escapes.
 fn id<'de: 'a, 'a, D: serde::Deserializer<'de>>(d: D) -> Result<Cow<'a, str>, D::Error> {
-    Ok(match Id::deserialize(d)? {
-        Id::Text(s) => s,
-        Id::Number(n) => Cow::Owned(n.to_string()),
-    })
+    struct IdVisitor;
+
+    impl<'de> serde::de::Visitor<'de> for IdVisitor {
+        type Value = Cow<'de, str>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string or an integer")
+        }
+
+        fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Cow::Borrowed(v))
+        }
+
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v.to_owned()))
+        }
+
+        fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v))
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v.to_string()))
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v.to_string()))
+        }
+    }
+
+    d.deserialize_any(IdVisitor)
 }
 
 fn time(t: Option<&Time<'_>>) -> Result<Option<i64>, String> {
