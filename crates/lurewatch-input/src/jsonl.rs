@@ -100,12 +100,8 @@ fn time(t: Option<&Time<'_>>) -> Result<Option<i64>, String> {
 }
 
 fn parse<'a, T: Deserialize<'a>>(line: &'a [u8]) -> Result<T, String> {
-    // The parser checks the UTF-8 of every string it reads; only a failed line is checked
-    // again, to say what was wrong with it.
-    serde_json::from_slice(line).map_err(|e| match std::str::from_utf8(line) {
-        Err(u) => format!("not valid UTF-8 ({u})"),
-        Ok(_) => format!("not a valid record: {e}"),
-    })
+    let text = std::str::from_utf8(line).map_err(|e| format!("not valid UTF-8 ({e})"))?;
+    serde_json::from_str(text).map_err(|e| format!("not a valid record: {e}"))
 }
 
 fn too_long(n: u64, len: usize) -> InputError {
