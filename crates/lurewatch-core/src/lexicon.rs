@@ -382,8 +382,11 @@ impl LexiconBuilder {
             })
             .collect::<Result<Vec<_>, LexiconError>>()?;
         let max_term = self.patterns.iter().map(|(t, _)| t.len()).max().unwrap_or(0) as u32;
+        let ascii_terms_have_alnum =
+            ascii.ids.iter().all(|&i| self.patterns[i].0.bytes().any(|b| b.is_ascii_alphanumeric()));
         Ok(Lexicon {
             max_term,
+            ascii_terms_have_alnum,
             ascii,
             han,
             hangul,
@@ -425,6 +428,9 @@ pub struct Lexicon {
     joined: Automaton,
     /// Length in bytes of the longest term.
     max_term: u32,
+    /// Whether every Latin term has a letter or digit, so that text without any can skip
+    /// the Latin automaton.
+    ascii_terms_have_alnum: bool,
     patterns: Vec<Pattern>,
     rules: Vec<Rule>,
     regex_set: RegexSet,
@@ -510,8 +516,11 @@ impl Lexicon {
         let bytes = text.as_bytes();
         // Each script's terms only where the message has that script.
         let counts = norm.counts();
+        // Latin terms need a Latin letter or a digit in the message (Chinese and Korean
+        // messages often have none).
+        let latin = counts.latin > 0 || !self.ascii_terms_have_alnum || bytes.iter().any(u8::is_ascii_digit);
         let automata = [
-            Some(&self.ascii),
+            latin.then_some(&self.ascii),
             (counts.han > 0).then_some(&self.han),
             (counts.hangul > 0).then_some(&self.hangul),
             (!text.is_ascii()).then_some(&self.other),
