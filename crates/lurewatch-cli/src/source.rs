@@ -1,7 +1,7 @@
 //! Opening inputs: files or standard input, with a progress bar on a terminal.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, IsTerminal, Read};
+use std::io::{self, BufReader, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -54,15 +54,11 @@ impl Source {
         };
         let id =
             self.path.as_deref().and_then(Path::file_name).map_or("-".into(), |n| n.to_string_lossy().into_owned());
-        let result = read_all(format, &id, reader, sink);
+        let result = lurewatch_input::read(format, &id, reader, sink);
         bar.finish_and_clear();
         result.with_context(|| format!("cannot read {}", self.name))?;
         Ok(format)
     }
-}
-
-fn read_all(format: Format, id: &str, reader: impl BufRead, sink: &mut dyn Sink) -> io::Result<()> {
-    lurewatch_input::read(format, id, reader, sink)
 }
 
 fn progress(len: Option<u64>, path: &Path) -> ProgressBar {

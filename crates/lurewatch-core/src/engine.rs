@@ -439,7 +439,7 @@ impl State {
         let name: Box<str> = if self.senders.len() == MAX_SENDERS - 1 {
             OVERFLOW_SENDER.into()
         } else {
-            truncate(name, MAX_SENDER).into()
+            name[..name.floor_char_boundary(MAX_SENDER)].into()
         };
         if let Some(i) = self.senders.iter().position(|s| s.name == name) {
             return i;
@@ -796,18 +796,10 @@ fn record(ts: &mut TacticState, message: u32, start: usize, end: usize, weight: 
         end: end as u32,
         weight,
         rule,
-        quote: truncate(&text[start..end], MAX_QUOTE).into(),
+        quote: {
+            let quote = &text[start..end];
+            quote[..quote.floor_char_boundary(MAX_QUOTE)].into()
+        },
     });
     ts.kept.sort_by_key(|k| (k.message, k.start));
-}
-
-fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }

@@ -7,7 +7,7 @@ use std::io::{self, BufRead};
 use serde::Deserialize;
 
 use crate::lines::{Line, Lines};
-use crate::{Event, Header, InputError, Location, MAX_LINE, MAX_TEXT, Msg, Sink, cut};
+use crate::{Event, Header, InputError, Location, MAX_LINE, MAX_TEXT, Msg, Sink};
 
 #[derive(Deserialize)]
 struct ConversationLine<'a> {
@@ -160,7 +160,7 @@ pub(crate) fn read_conversations<R: BufRead>(reader: R, sink: &mut dyn Sink) -> 
         for (m, t) in conv.messages.iter().zip(times) {
             sink.event(Event::Message {
                 conversation: id,
-                message: Msg { sender: &m.sender, text: cut(&m.text, MAX_TEXT), time: t },
+                message: Msg { sender: &m.sender, text: &m.text[..m.text.floor_char_boundary(MAX_TEXT)], time: t },
             });
         }
         sink.event(Event::End { conversation: id });
@@ -185,7 +185,7 @@ pub(crate) fn read_messages<R: BufRead>(reader: R, sink: &mut dyn Sink) -> io::R
         }
         sink.event(Event::Message {
             conversation: &rec.conversation,
-            message: Msg { sender: &rec.sender, text: cut(&rec.text, MAX_TEXT), time: t },
+            message: Msg { sender: &rec.sender, text: &rec.text[..rec.text.floor_char_boundary(MAX_TEXT)], time: t },
         });
     })?;
     for id in &open {

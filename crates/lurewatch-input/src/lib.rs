@@ -209,18 +209,6 @@ pub fn read<R: BufRead>(format: Format, name: &str, reader: R, sink: &mut dyn Si
     }
 }
 
-/// Cuts `s` to at most `max` bytes at a character boundary.
-pub(crate) fn cut(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
 /// Collects everything read; handy for tests and small inputs.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Collected {

@@ -25,7 +25,7 @@ enum Field {
 /// Keeps at most `MAX_TEXT` bytes.
 fn push(buf: &mut String, s: &str) {
     let room = MAX_TEXT.saturating_sub(buf.len());
-    buf.push_str(crate::cut(s, room));
+    buf.push_str(&s[..s.floor_char_boundary(room)]);
 }
 
 pub(crate) fn read<R: BufRead>(reader: R, sink: &mut dyn Sink) -> io::Result<()> {

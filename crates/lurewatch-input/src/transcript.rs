@@ -133,7 +133,7 @@ impl Pending {
 
     fn push_text(&mut self, s: &str) {
         let room = MAX_TEXT.saturating_sub(self.text.len());
-        self.text.push_str(crate::cut(s, room));
+        self.text.push_str(&s[..s.floor_char_boundary(room)]);
     }
 }
 
@@ -160,7 +160,7 @@ pub(crate) fn read<R: BufRead>(format: Format, id: &str, reader: R, sink: &mut d
             Parsed::Start(sender, text) => {
                 pending.flush(id, sink);
                 pending.sender.clear();
-                pending.sender.push_str(crate::cut(sender, MAX_PLAIN_SENDER * 2));
+                pending.sender.push_str(&sender[..sender.floor_char_boundary(MAX_PLAIN_SENDER * 2)]);
                 pending.text.clear();
                 pending.push_text(text);
                 pending.open = true;
