@@ -518,12 +518,13 @@ impl Lexicon {
         let counts = norm.counts();
         // Latin terms need a Latin letter or a digit in the message (Chinese and Korean
         // messages often have none).
-        let latin = counts.latin > 0 || !self.ascii_terms_have_alnum || bytes.iter().any(u8::is_ascii_digit);
+        let first_digit = bytes.iter().position(u8::is_ascii_digit);
+        let latin = counts.latin > 0 || !self.ascii_terms_have_alnum || first_digit.is_some();
         let automata = [
             latin.then_some(&self.ascii),
             (counts.han > 0).then_some(&self.han),
             (counts.hangul > 0).then_some(&self.hangul),
-            (!text.is_ascii()).then_some(&self.other),
+            (!self.other.ids.is_empty() && !text.is_ascii()).then_some(&self.other),
             norm.has_joined().then_some(&self.joined),
         ];
         for (automaton, m) in
@@ -553,7 +554,7 @@ impl Lexicon {
             }
         }
         self.resolve_groups(out);
-        if !self.regexes.is_empty() {
+        if first_digit.is_some() && !self.regexes.is_empty() {
             let mut at = 0;
             while let Some((from, to)) = digit_window(text, at) {
                 self.scan_regexes(&text[..to], from, out);
