@@ -318,6 +318,25 @@ fn a_news_report_told_over_several_messages_is_not_sextortion() {
 }
 
 #[test]
+fn news_in_korean_and_vietnamese_is_not_sextortion() {
+    let e = engine();
+    expect_calm(&assess(
+        &e,
+        &[(
+            "뉴스",
+            "경찰청에 따르면 몸캠피싱 일당이 앱 설치를 유도한 뒤 영상을 녹화하고 지인들에게 유포하겠다고 협박해 돈을 뜯어냈다. 피의자 5명이 검거됐다.",
+        )],
+    ));
+    expect_calm(&assess(
+        &e,
+        &[(
+            "báo",
+            "Theo cơ quan công an, băng nhóm lừa đảo dụ nạn nhân cài app, quay video khỏa thân rồi đe dọa gửi cho gia đình và bạn bè để tống tiền. 6 đối tượng đã bị bắt.",
+        )],
+    ));
+}
+
+#[test]
 fn a_tutor_asking_for_fees_by_qr_is_not_extortion() {
     let e = engine();
     expect_calm(&assess(
@@ -354,9 +373,35 @@ fn adults_flirting_and_one_risky_word_stay_low() {
     expect_calm(&assess(&e, &[("a", "that statue is a nude by Rodin"), ("b", "nice")]));
     expect_calm(&assess(
         &e,
+        &[("小林", "亲爱的，好想你，周末去酒店吃饭？"), ("小雪", "好呀，我也想你"), ("小林", "你今天好性感")],
+    ));
+    expect_calm(&assess(
+        &e,
+        &[
+            ("준호", "자기야 보고 싶어, 주말에 만나자"),
+            ("서연", "나도 보고싶어. 호텔 뷔페 어때?"),
+            ("준호", "좋아 사랑해"),
+        ],
+    ));
+    expect_calm(&assess(
+        &e,
+        &[("Tuấn", "anh nhớ em quá, cuối tuần mình đi chơi nhé"), ("Mai", "dạ, em cũng nhớ anh"), ("Tuấn", "yêu em")],
+    ));
+    expect_calm(&assess(
+        &e,
         &[("阿明", "你好靓，我中学同学介绍嘅，今晚出嚟见面？"), ("阿欣", "好呀，去酒店饮嘢先"), ("阿明", "宝贝，想你")],
     ));
     expect_calm(&assess(&e, &[("老板", "工资已经转账了，查收一下")]));
+    expect_calm(&assess(
+        &e,
+        &[
+            (
+                "cô Hoa",
+                "Chào phụ huynh, học phí tháng này là 1.200.000 đồng, anh chị quét mã QR hoặc chuyển khoản giúp cô nhé",
+            ),
+            ("phụ huynh", "Dạ, đã chuyển rồi ạ"),
+        ],
+    ));
     expect_calm(&assess(&e, &[("친구", "어제 돈 보냈어? 계좌로 입금해줘")]));
 }
 
