@@ -309,7 +309,8 @@ impl Normalized {
             let u = units[i];
             match u.class {
                 Class::Space => {
-                    // A run of separators.
+                    // A run of separators; none between two Chinese characters (the common
+                    // case here, the rest in `drop_spaces_between_han`).
                     let mut j = i;
                     while j < n && units[j].class == Class::Space {
                         j += 1;
@@ -557,8 +558,7 @@ static ASCII_CLASS: [Class; 128] = {
     table
 };
 
-/// End (exclusive) of the word starting at `i`: letters, digits and leet characters,
-/// with `,` and `.` kept inside numbers (`3,000`, `3.5k`).
+/// End (exclusive) of the word starting at `i`: a run of letters, digits and leet characters.
 fn word_end(units: &[Unit], i: usize) -> usize {
     let mut j = i;
     while j < units.len() {
