@@ -318,7 +318,7 @@ struct Kept {
 #[derive(Debug, Clone, Default)]
 struct TacticState {
     strength: f32,
-    hits: u32,
+    /// The message of the first hit.
     first: Option<u32>,
     kept: Vec<Kept>,
 }
@@ -364,7 +364,8 @@ struct State {
     rule_words: usize,
     minor: f32,
     counts: ScriptCounts,
-    paid: Option<(u32, usize)>,
+    /// The sender who last said they paid.
+    paid_by: Option<usize>,
     first_alert: Option<u32>,
     first_high: Option<u32>,
     snapshot: Snapshot,
@@ -419,7 +420,7 @@ impl State {
             rule_words: rules.div_ceil(64),
             minor: 0.0,
             counts: ScriptCounts::default(),
-            paid: None,
+            paid_by: None,
             first_alert: None,
             first_high: None,
             snapshot: Snapshot { risk: 0, level: Level::None, category: Category::None },
@@ -556,12 +557,12 @@ impl Step<'_> {
     fn record_hits(&mut self, slot: usize, index: u32, text: &str) -> bool {
         let lexicon = &self.engine.lexicon;
         let m = &*self.matches;
-        let demanded_before = self.state.senders[slot].tactics[Tactic::PaymentDemand.index()].hits > 0;
+        let demanded_before = self.state.senders[slot].tactics[Tactic::PaymentDemand.index()].first.is_some();
         // A sender a third of whose messages speak about the crime (a newsdesk, a worried
         // parent) is reporting on it rather than committing it: their hits count half.
         let sender = &self.state.senders[slot];
         let reporting = sender.advisory > 0 && u64::from(sender.advisory) * 3 >= u64::from(sender.messages);
-        let other_paid = self.state.paid.is_some_and(|(_, who)| who != slot);
+        let other_paid = self.state.paid_by.is_some_and(|who| who != slot);
         let mut repeat: Option<RawHit> = None;
         let mut minor_changed = false;
         self.tactics_seen.clear();
@@ -606,7 +607,7 @@ impl Step<'_> {
             self.tactics_seen.push(Tactic::RepeatDemand);
         }
         if m.paid {
-            self.state.paid = Some((index, slot));
+            self.state.paid_by = Some(slot);
         }
         minor_changed
     }
@@ -772,7 +773,6 @@ impl ConversationState {
 const INFERRED_REPEAT: &str = "demands payment again after the other party paid";
 
 fn record(ts: &mut TacticState, message: u32, start: usize, end: usize, weight: f32, rule: Option<RuleId>, text: &str) {
-    ts.hits = ts.hits.saturating_add(1);
     ts.first.get_or_insert(message);
     if ts.kept.iter().any(|k| k.message == message && k.start == start as u32 && k.end == end as u32) {
         // The same words matched by rules of two languages: one quote is enough.
