@@ -9,12 +9,15 @@
 //! - [`lexicon`] compiles the per-language tactic rules (kept as data) into one automaton.
 //! - [`engine`] keeps the bounded state of a conversation and turns tactics into risk,
 //!   category, suspect, evidence and the early-warning position.
+//! - [`indicator`] extracts phone numbers, accounts, links, payees, crypto addresses and
+//!   amounts with canonical keys, and checks them against block lists.
 //! - [`advice`] holds what to tell the person at risk, per tactic and language.
 //! - [`scorer`] is the seam where a learned model adds its evidence.
 //! - [`tactic`] is the public vocabulary: tactic ids, categories, levels.
 
 pub mod advice;
 pub mod engine;
+pub mod indicator;
 pub mod lexicon;
 pub mod normalize;
 pub mod scorer;

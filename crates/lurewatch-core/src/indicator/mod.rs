@@ -1,0 +1,332 @@
+//! Indicators: the accounts, numbers, links, payees and amounts in a message, each with a
+//! canonical key so that two spellings of one thing meet.
+//!
+//! ```
+//! use lurewatch_core::indicator::{Extractor, IndicatorKind};
+//! use lurewatch_core::Language;
+//!
+//! let extractor = Extractor::new();
+//! let mut found = Vec::new();
+//! extractor.extract("加我ＱＱ １２３４５６７８，付款 2万元", Language::ZhHans, &mut found);
+//! let keys: Vec<_> = found.iter().map(|f| (f.kind, f.value.as_str())).collect();
+//! assert!(keys.contains(&(IndicatorKind::Handle, "qq:12345678")));
+//! assert!(keys.contains(&(IndicatorKind::Amount, "20000 CNY")));
+//! ```
+//!
+//! What is read, each kind in its own module:
+//! - [`phone`]: national and international numbers, canonical E.164, region by hint;
+//! - [`handle`]: messaging and payment accounts where the text names the platform;
+//! - [`link`]: URLs and domains, defanged too, shorteners and app downloads flagged;
+//! - [`payment`]: card numbers (Luhn), IBANs, bank accounts, QR payloads (EMVCo TLV);
+//! - [`crypto`]: Bitcoin, Ethereum and TRON addresses with their checksums verified;
+//! - [`amount`]: sums of money with their currency;
+//! - [`known`]: block and allow lists that mark indicators as known bad.
+//!
+//! Extraction works on the original text with full-width forms folded and defanged links
+//! made whole; every span points into the original message.
+
+pub mod amount;
+pub mod crypto;
+pub mod handle;
+pub mod known;
+pub mod link;
+pub mod payment;
+pub mod phone;
+mod text;
+
+use serde::{Deserialize, Serialize};
+
+use crate::advice::Language;
+pub use known::{KnownLists, ListError};
+use text::Folded;
+
+/// What an indicator is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndicatorKind {
+    /// A phone number, canonical E.164 (`+85291234567`).
+    Phone,
+    /// An account on a messaging or social platform (`qq:12345678`, `telegram:name`).
+    Handle,
+    /// A link, canonical host and path without the scheme.
+    Url,
+    /// The registrable domain of a link (`example.com`).
+    Domain,
+    /// An IP address, written bare or as the host of a link.
+    Ip,
+    /// An e-mail address, lower case.
+    Email,
+    /// A payment card number that passes the Luhn check, digits only.
+    BankCard,
+    /// A bank account number the text names as one, digits only.
+    BankAccount,
+    /// An IBAN that passes its check digits, electronic form.
+    Iban,
+    /// An account on a payment service (`paypal:name`, `alipay:13812345678`).
+    PaymentHandle,
+    /// The payee of a payment QR code given as text (`wxp://…`, Alipay, EMVCo).
+    PaymentQr,
+    /// A demand for gift cards, by brand (`gift_card:steam`).
+    GiftCard,
+    /// A crypto address whose checksum holds (`btc:…`, `eth:0x…`, `tron:T…`).
+    Crypto,
+    /// A sum of money (`20000 CNY`; without a known currency just the number).
+    Amount,
+}
+
+impl IndicatorKind {
+    /// Every kind.
+    pub const ALL: &'static [IndicatorKind] = &[
+        IndicatorKind::Phone,
+        IndicatorKind::Handle,
+        IndicatorKind::Url,
+        IndicatorKind::Domain,
+        IndicatorKind::Ip,
+        IndicatorKind::Email,
+        IndicatorKind::BankCard,
+        IndicatorKind::BankAccount,
+        IndicatorKind::Iban,
+        IndicatorKind::PaymentHandle,
+        IndicatorKind::PaymentQr,
+        IndicatorKind::GiftCard,
+        IndicatorKind::Crypto,
+        IndicatorKind::Amount,
+    ];
+
+    /// The snake_case name used in JSON and CSV.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IndicatorKind::Phone => "phone",
+            IndicatorKind::Handle => "handle",
+            IndicatorKind::Url => "url",
+            IndicatorKind::Domain => "domain",
+            IndicatorKind::Ip => "ip",
+            IndicatorKind::Email => "email",
+            IndicatorKind::BankCard => "bank_card",
+            IndicatorKind::BankAccount => "bank_account",
+            IndicatorKind::Iban => "iban",
+            IndicatorKind::PaymentHandle => "payment_handle",
+            IndicatorKind::PaymentQr => "payment_qr",
+            IndicatorKind::GiftCard => "gift_card",
+            IndicatorKind::Crypto => "crypto",
+            IndicatorKind::Amount => "amount",
+        }
+    }
+
+    /// Whether the indicator names a payee or a sum: money is being asked for.
+    pub fn is_payment(self) -> bool {
+        matches!(
+            self,
+            IndicatorKind::BankCard
+                | IndicatorKind::BankAccount
+                | IndicatorKind::Iban
+                | IndicatorKind::PaymentHandle
+                | IndicatorKind::PaymentQr
+                | IndicatorKind::GiftCard
+                | IndicatorKind::Crypto
+                | IndicatorKind::Amount
+        )
+    }
+}
+
+impl std::fmt::Display for IndicatorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A property of an indicator worth showing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// A link shortener hides where the link goes.
+    Shortener,
+    /// A link to an app outside the app stores: an `.apk` file or a side-load page.
+    AppDownload,
+    /// A link to an app store page.
+    AppStore,
+    /// The text wrote it defanged (`hxxp`, `[.]`, `(at)`).
+    Defanged,
+    /// An internationalised domain name (shown in punycode).
+    International,
+}
+
+/// One indicator found in one message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Found {
+    /// What it is.
+    pub kind: IndicatorKind,
+    /// The canonical key: two spellings of one thing have the same value.
+    pub value: String,
+    /// Start byte in the original message text.
+    pub start: u32,
+    /// End byte (exclusive) in the original message text.
+    pub end: u32,
+    /// The platform the text names (`qq`, `telegram`, `alipay`), where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// ISO 3166 region: of a phone number or of a QR payee.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The number of an amount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<f64>,
+    /// The ISO 4217 code of an amount (or `BTC`, `USDT`, …); absent when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// The payee's name, where a QR payload carries one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Properties worth showing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<Flag>,
+    /// The block list that names it: a known-bad indicator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listed: Option<String>,
+}
+
+impl Found {
+    /// An indicator of `kind` with canonical `value` at `start..end` of the prepared text.
+    fn new(kind: IndicatorKind, value: String, span: (usize, usize)) -> Found {
+        Found {
+            kind,
+            value,
+            start: span.0 as u32,
+            end: span.1 as u32,
+            platform: None,
+            region: None,
+            amount: None,
+            currency: None,
+            name: None,
+            flags: Vec::new(),
+            listed: None,
+        }
+    }
+
+    fn platform(mut self, platform: &str) -> Found {
+        self.platform = Some(platform.to_owned());
+        self
+    }
+
+    fn flag(mut self, flag: Flag) -> Found {
+        if !self.flags.contains(&flag) {
+            self.flags.push(flag);
+        }
+        self
+    }
+}
+
+/// Compiled extractors for every indicator kind; build once and share (it is `Sync`).
+#[derive(Debug)]
+pub struct Extractor {
+    handles: handle::Handles,
+    links: link::Links,
+    lists: KnownLists,
+}
+
+impl Default for Extractor {
+    fn default() -> Self {
+        Extractor::new()
+    }
+}
+
+/// Buffers reused from message to message.
+#[derive(Debug, Default)]
+pub struct ExtractScratch {
+    folded: Folded,
+    taken: Vec<(usize, usize)>,
+}
+
+/// What the extractors of one message share: the prepared text and the conversation's
+/// language, which hints at the region of national phone numbers.
+pub(crate) struct Ctx<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) language: Language,
+}
+
+impl Extractor {
+    /// The extractors with no block or allow lists.
+    pub fn new() -> Extractor {
+        Extractor { handles: handle::Handles::new(), links: link::Links::new(), lists: KnownLists::default() }
+    }
+
+    /// The extractors, checking indicators against `lists`.
+    pub fn with_lists(lists: KnownLists) -> Extractor {
+        Extractor { lists, ..Extractor::new() }
+    }
+
+    /// The block and allow lists in use.
+    pub fn lists(&self) -> &KnownLists {
+        &self.lists
+    }
+
+    /// Every indicator in `text`, appended to `out` in order of position. `language` is the
+    /// conversation's: national phone numbers are read in its regions.
+    pub fn extract(&self, text: &str, language: Language, out: &mut Vec<Found>) {
+        self.extract_with(text, language, out, &mut ExtractScratch::default());
+    }
+
+    /// [`Extractor::extract`] with reusable buffers.
+    pub fn extract_with(&self, text: &str, language: Language, out: &mut Vec<Found>, scratch: &mut ExtractScratch) {
+        let first = out.len();
+        if !worth_reading(text) {
+            return;
+        }
+        scratch.folded.fold(text);
+        let folded = &scratch.folded;
+        let ctx = Ctx { text: folded.as_str(), language };
+        let bytes = ctx.text.as_bytes();
+        let has_digit = bytes.iter().any(u8::is_ascii_digit);
+
+        // Links and e-mail first: what they cover is not read again as a number or handle.
+        self.links.extract(&ctx, out);
+        let taken = &mut scratch.taken;
+        taken.clear();
+        taken.extend(out[first..].iter().map(|f| (f.start as usize, f.end as usize)));
+        if has_digit {
+            crypto::extract(&ctx, taken, out);
+            payment::extract(&ctx, taken, out);
+        }
+        self.handles.extract(&ctx, taken, out);
+        if has_digit {
+            phone::extract(&ctx, taken, out);
+        }
+        amount::extract(&ctx, taken, out);
+        if has_digit {
+            link::extract_ips(&ctx, taken, out);
+        }
+
+        for f in &mut out[first..] {
+            if folded.defanged(f.start as usize, f.end as usize) {
+                f.flags.push(Flag::Defanged);
+            }
+            let (s, e) = folded.original(f.start as usize, f.end as usize);
+            (f.start, f.end) = (s as u32, e as u32);
+            f.listed = self.lists.listed(f).map(str::to_owned);
+        }
+        out[first..].sort_by_key(|f| (f.start, f.kind));
+    }
+}
+
+/// Whether `text` can hold any indicator: a digit, a dot, `@`, `$`, `_`, `:`, or any
+/// character outside ASCII (full-width digits, Chinese numerals, platform names in Chinese
+/// and Korean). Messages like "ok see you" skip extraction entirely.
+fn worth_reading(text: &str) -> bool {
+    text.bytes()
+        .any(|b| b.is_ascii_digit() || matches!(b, b'.' | b'@' | b'$' | b'_' | b'/' | b':' | b'[' | b'(') || b >= 0x80)
+}
+
+/// Whether `start..end` overlaps a span already taken.
+pub(crate) fn overlaps(taken: &[(usize, usize)], start: usize, end: usize) -> bool {
+    taken.iter().any(|&(s, e)| s < end && start < e)
+}
+
+/// Whether the byte before `at` ends a word (start of text, or not a letter, digit or `_`).
+pub(crate) fn boundary_before(text: &[u8], at: usize) -> bool {
+    at == 0 || !(text[at - 1].is_ascii_alphanumeric() || text[at - 1] == b'_')
+}
+
+/// Whether the byte at `at` starts a new word (end of text, or not a letter, digit or `_`).
+pub(crate) fn boundary_after(text: &[u8], at: usize) -> bool {
+    at >= text.len() || !(text[at].is_ascii_alphanumeric() || text[at] == b'_')
+}

@@ -1,0 +1,265 @@
+//! Phone numbers: national and international formats, spaced or full-width digits,
+//! validated against libphonenumber's metadata and written in E.164.
+//!
+//! A number without a country code is read in the regions of the conversation's language
+//! (Chinese: CN, HK, TW; Korean: KR; Vietnamese: VN; English: US first, then the others),
+//! and kept only if it is a valid number there. What only looks like a number is left
+//! alone: amounts (`910.046 VNĐ`, `$5000000`), dates (`2024-11-22`), IP addresses and
+//! version strings, and codes the text names as codes (OTPs, order and tracking numbers).
+
+use phonenumber::country::Id;
+use phonenumber::{Mode, PhoneNumber};
+
+use super::{Ctx, Found, IndicatorKind, boundary_before, overlaps};
+use crate::advice::Language;
+
+/// Fewest and most digits of a phone number (E.164 allows 15).
+const MIN_DIGITS: usize = 7;
+const MAX_DIGITS: usize = 15;
+
+/// Words that say the number after them is a code, not a phone number.
+const CODE_WORDS: &[&str] = &[
+    "otp",
+    "code",
+    "mã",
+    "ma xac",
+    "ma giao",
+    "ma gd",
+    "mgd",
+    "ma don",
+    "ma so",
+    "pin",
+    "order",
+    "invoice",
+    "tracking",
+    "ref",
+    "hóa đơn",
+    "hoa don",
+    "验证码",
+    "驗證碼",
+    "订单",
+    "訂單",
+    "单号",
+    "單號",
+    "인증번호",
+    "주문번호",
+];
+
+/// Units after a number that make it an amount or a measure.
+const UNITS: &[&str] = &[
+    "đ", "₫", "d", "vnd", "vnđ", "dong", "đồng", "k", "tr", "triệu", "trieu", "usd", "hkd", "rmb", "cny", "krw", "won",
+    "원", "元", "块", "塊", "万", "萬", "%", "gb", "mb", "kb", "km", "kg", "btc", "usdt", "eur", "ngày", "ngay",
+];
+
+/// A run of digits that may be a phone number, in the prepared text.
+#[derive(Debug)]
+struct Candidate {
+    start: usize,
+    end: usize,
+    plus: bool,
+    digits: String,
+    /// Digits per group and the separator before each group after the first.
+    groups: Vec<(usize, u8)>,
+}
+
+/// Appends the phone numbers in the prepared text.
+pub(crate) fn extract(ctx: &Ctx<'_>, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
+    let bytes = ctx.text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let Some(c) = candidate(bytes, at) else {
+            at += 1;
+            continue;
+        };
+        at = c.end.max(at + 1);
+        if overlaps(taken, c.start, c.end) || looks_like_something_else(ctx.text, &c) {
+            continue;
+        }
+        if let Some(number) = parse(&c, ctx.language) {
+            let mut found = Found::new(IndicatorKind::Phone, e164(&number), (c.start, c.end));
+            found.region = number.country().id().map(|id| format!("{id:?}"));
+            out.push(found);
+            taken.push((c.start, c.end));
+        }
+    }
+}
+
+/// Reads `text` as one phone number: the canonical E.164 form and region. For numbers that
+/// a handle or a list gives without context.
+pub fn canonical(text: &str, language: Language) -> Option<(String, Option<String>)> {
+    let c = candidate(text.as_bytes(), 0)?;
+    if c.end != text.len() {
+        return None;
+    }
+    let number = parse(&c, language)?;
+    Some((e164(&number), number.country().id().map(|id| format!("{id:?}"))))
+}
+
+fn e164(number: &PhoneNumber) -> String {
+    number.format().mode(Mode::E164).to_string()
+}
+
+fn candidate(bytes: &[u8], start: usize) -> Option<Candidate> {
+    let plus = bytes[start] == b'+';
+    let first = if plus { start + 1 } else { start };
+    if first >= bytes.len() || !(bytes[first].is_ascii_digit() || bytes[first] == b'(') {
+        return None;
+    }
+    if !boundary_before(bytes, start)
+        || start > 0 && matches!(bytes[start - 1], b'.' | b',' | b'/' | b':' | b'-' | b'+')
+    {
+        return None;
+    }
+    let mut digits = String::new();
+    let mut groups: Vec<(usize, u8)> = Vec::new();
+    let mut current = 0;
+    let mut sep: u8 = 0;
+    let mut at = first;
+    let mut end = first;
+    while at < bytes.len() {
+        let b = bytes[at];
+        if b.is_ascii_digit() {
+            if current == 0 {
+                groups.push((0, sep));
+            }
+            digits.push(b as char);
+            current += 1;
+            if let Some(g) = groups.last_mut() {
+                g.0 = current;
+            }
+            at += 1;
+            end = at;
+            if digits.len() > MAX_DIGITS {
+                return None;
+            }
+            continue;
+        }
+        // Up to two separators in a row, and only when a digit follows them.
+        let run = bytes[at..].iter().take(3).take_while(|&&s| matches!(s, b' ' | b'-' | b'.' | b'(' | b')')).count();
+        if run == 0 || run > 2 || !bytes.get(at + run).is_some_and(u8::is_ascii_digit) {
+            break;
+        }
+        sep = bytes[at..at + run].iter().copied().find(|&s| s != b' ').unwrap_or(b' ');
+        if bytes[at..at + run].contains(&b'(') && current == 0 && at == first {
+            sep = 0;
+        }
+        current = 0;
+        at += run;
+    }
+    if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits.len()) {
+        return None;
+    }
+    // A digit or letter right after the run: part of something longer.
+    if end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') && !is_unit_start(&bytes[end..])
+    {
+        return None;
+    }
+    Some(Candidate { start, end, plus, digits, groups })
+}
+
+/// Units glued to a number (`500k`, `20tr`) still end the run; the caller rejects them.
+fn is_unit_start(rest: &[u8]) -> bool {
+    let word: Vec<u8> = rest.iter().take_while(|b| b.is_ascii_alphabetic()).map(u8::to_ascii_lowercase).collect();
+    UNITS.iter().any(|u| u.as_bytes() == word.as_slice())
+}
+
+fn looks_like_something_else(text: &str, c: &Candidate) -> bool {
+    let groups = &c.groups;
+    // Thousands: 19.137.909, 1,000,000.
+    let thousands =
+        groups.len() >= 2 && groups[1..].iter().all(|&(n, s)| n == 3 && matches!(s, b'.' | b',')) && groups[0].0 <= 3;
+    // Dates: 2024-11-22, 22.11.2024, 2024.11.22.
+    let date = groups.len() == 3
+        && groups[1..].iter().all(|&(_, s)| matches!(s, b'-' | b'.'))
+        && ((groups[0].0 == 4 && groups[1].0 <= 2 && groups[2].0 <= 2)
+            || (groups[0].0 <= 2 && groups[1].0 <= 2 && groups[2].0 == 4));
+    // IP addresses and version strings.
+    let dotted = groups.iter().filter(|&&(_, s)| s == b'.').count() >= 3;
+    if thousands || date || dotted {
+        return true;
+    }
+    let before = &text[text.floor_char_boundary(c.start.saturating_sub(24))..c.start];
+    let before_lower = before.to_lowercase();
+    if CODE_WORDS.iter().any(|w| before_lower.contains(w)) {
+        return true;
+    }
+    let prev = before.trim_end().chars().next_back();
+    if prev.is_some_and(|p| matches!(p, '$' | '¥' | '€' | '£' | '₩' | '₫' | '#' | '№')) {
+        return true;
+    }
+    let after = text[c.end..].trim_start();
+    let word: String = after
+        .chars()
+        .take_while(|ch| ch.is_alphabetic() || *ch == '%' || *ch == '₫')
+        .take(8)
+        .flat_map(char::to_lowercase)
+        .collect();
+    let word = word.trim_end_matches('.');
+    !word.is_empty() && UNITS.iter().any(|u| word == *u || after.starts_with(u))
+}
+
+fn regions(language: Language) -> &'static [Id] {
+    match language {
+        Language::ZhHans => &[Id::CN, Id::HK, Id::TW],
+        Language::ZhHant => &[Id::HK, Id::TW, Id::CN],
+        Language::Ko => &[Id::KR],
+        Language::Vi => &[Id::VN],
+        Language::En => &[Id::US, Id::HK, Id::CN, Id::KR, Id::VN, Id::TW, Id::GB],
+    }
+}
+
+fn parse(c: &Candidate, language: Language) -> Option<PhoneNumber> {
+    if c.plus {
+        let number = phonenumber::parse(None, format!("+{}", c.digits)).ok()?;
+        return phonenumber::is_valid(&number).then_some(number);
+    }
+    regions(language).iter().find_map(|&region| {
+        let number = phonenumber::parse(Some(region), &c.digits).ok()?;
+        phonenumber::is_valid(&number).then_some(number)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phones(text: &str, language: Language) -> Vec<String> {
+        let ctx = Ctx { text, language };
+        let mut out = Vec::new();
+        extract(&ctx, &mut Vec::new(), &mut out);
+        out.into_iter().map(|f| f.value).collect()
+    }
+
+    #[test]
+    fn national_numbers_by_language() {
+        assert_eq!(phones("加我 138 1234 5678", Language::ZhHans), ["+8613812345678"]);
+        assert_eq!(phones("打俾我 9123 4567", Language::ZhHant), ["+85291234567"]);
+        assert_eq!(phones("연락처 010-1234-5678", Language::Ko), ["+821012345678"]);
+        assert_eq!(phones("goi 0912 345 678 nhe", Language::Vi), ["+84912345678"]);
+        assert_eq!(phones("call me at (415) 555-2671", Language::En), ["+14155552671"]);
+    }
+
+    #[test]
+    fn international_and_spaced_numbers() {
+        assert_eq!(phones("whatsapp +852 9123 4567", Language::En), ["+85291234567"]);
+        assert_eq!(phones("1 3 8 1 2 3 4 5 6 7 8", Language::ZhHans), ["+8613812345678"]);
+        assert_eq!(canonical("+84 912-345-678", Language::En).unwrap().0, "+84912345678");
+    }
+
+    #[test]
+    fn near_misses_are_not_phones() {
+        for text in [
+            "tổng số tiền 19.137.909 VNĐ",
+            "nap 20,000 dong luc 08:09 27/03/2025",
+            "the date is 2024-11-22",
+            "server 192.168.100.200 runs v10.2.3.4",
+            "OTP cua Quy Khach la: 66865406",
+            "your order number 20231122123456",
+            "pay $91234567 now",
+            "phi 5000000d",
+        ] {
+            assert!(phones(text, Language::Vi).is_empty(), "{text}");
+            assert!(phones(text, Language::En).is_empty(), "{text}");
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The text indicators are read from: the original message with full-width forms folded to
+//! ASCII and defanged links made whole again, with a map back to the original bytes.
+//!
+//! Unlike the tactic normalisation, case, digits and punctuation are kept: crypto addresses
+//! and handles are case-sensitive and every digit of a number matters.
+
+/// A message prepared for extraction.
+#[derive(Debug, Default)]
+pub(crate) struct Folded {
+    text: String,
+    /// For every byte of `text`, the original byte it came from, plus one entry for the end.
+    map: Vec<u32>,
+    /// Spans of `text` that were written defanged (`[.]`, `hxxp`, `(at)`).
+    defanged: Vec<(usize, usize)>,
+    /// Scratch for the first pass.
+    pass: String,
+    pass_map: Vec<u32>,
+}
+
+/// Defanged spellings and what they stand for. Matched without regard to ASCII case.
+const REFANG: &[(&str, &str)] = &[
+    ("[.]", "."),
+    ("(.)", "."),
+    ("{.}", "."),
+    ("[dot]", "."),
+    ("(dot)", "."),
+    ("{dot}", "."),
+    ("[:]", ":"),
+    ("[://]", "://"),
+    ("[@]", "@"),
+    ("(at)", "@"),
+    ("[at]", "@"),
+    ("hxxps://", "https://"),
+    ("hxxp://", "http://"),
+    ("hxxps[://]", "https://"),
+    ("hxxp[://]", "http://"),
+    ("hxxps[:]//", "https://"),
+    ("hxxp[:]//", "http://"),
+];
+
+impl Folded {
+    /// Prepares `original`.
+    pub(crate) fn fold(&mut self, original: &str) {
+        self.pass.clear();
+        self.pass_map.clear();
+        for (at, c) in original.char_indices() {
+            let folded = fold_char(c);
+            let start = self.pass.len();
+            self.pass.push(folded);
+            self.pass_map.extend(std::iter::repeat_n(at as u32, self.pass.len() - start));
+        }
+        self.pass_map.push(original.len() as u32);
+
+        self.text.clear();
+        self.map.clear();
+        self.defanged.clear();
+        let src = self.pass.as_bytes();
+        let mut at = 0;
+        while at < src.len() {
+            if let Some((from, to)) = refang_at(src, at) {
+                let start = self.text.len();
+                self.text.push_str(to);
+                // Every byte of the replacement points to the start of the defanged form.
+                self.map.extend(std::iter::repeat_n(self.pass_map[at], to.len()));
+                self.defanged.push((start, self.text.len()));
+                at += from.len();
+                continue;
+            }
+            let len = utf8_len(src[at]);
+            self.text.push_str(&self.pass[at..at + len]);
+            self.map.extend_from_slice(&self.pass_map[at..at + len]);
+            at += len;
+        }
+        self.map.push(original.len() as u32);
+    }
+
+    /// The prepared text.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The original byte span of `start..end` of the prepared text.
+    pub(crate) fn original(&self, start: usize, end: usize) -> (usize, usize) {
+        let s = self.map[start] as usize;
+        // The end maps through the last byte: its original character ends where the next
+        // original character starts.
+        let e = if end == 0 {
+            s
+        } else {
+            let last = self.map[end - 1] as usize;
+            let next = self.map[end..].iter().map(|&m| m as usize).find(|&m| m > last);
+            next.unwrap_or(*self.map.last().unwrap_or(&0) as usize)
+        };
+        (s, e.max(s))
+    }
+
+    /// Whether any part of `start..end` was written defanged.
+    pub(crate) fn defanged(&self, start: usize, end: usize) -> bool {
+        self.defanged.iter().any(|&(s, e)| s < end && start < e)
+    }
+}
+
+fn refang_at(src: &[u8], at: usize) -> Option<(&'static str, &'static str)> {
+    let b = src[at];
+    if !matches!(b, b'[' | b'(' | b'{' | b'h' | b'H') {
+        return None;
+    }
+    REFANG.iter().copied().find(|(from, _)| {
+        src.len() - at >= from.len() && src[at..at + from.len()].eq_ignore_ascii_case(from.as_bytes())
+    })
+}
+
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
+/// Full-width ASCII, the ideographic full stop and full-width currency signs to ASCII.
+fn fold_char(c: char) -> char {
+    match c {
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xff01 + 0x21).unwrap_or(c),
+        '\u{3000}' => ' ',
+        '。' | '｡' => '.',
+        '￥' => '¥',
+        '￡' => '£',
+        '￦' => '₩',
+        _ => c,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folded(s: &str) -> Folded {
+        let mut f = Folded::default();
+        f.fold(s);
+        f
+    }
+
+    #[test]
+    fn full_width_forms_fold_and_map_back() {
+        let s = "ＱＱ：１２３４５";
+        let f = folded(s);
+        assert_eq!(f.as_str(), "QQ:12345");
+        let (a, b) = f.original(3, 8);
+        assert_eq!(&s[a..b], "１２３４５");
+    }
+
+    #[test]
+    fn defanged_links_are_made_whole() {
+        let s = "hxxps://evil[.]example(dot)com and me[at]mail[.]com";
+        let f = folded(s);
+        assert_eq!(f.as_str(), "https://evil.example.com and me@mail.com");
+        assert!(f.defanged(0, 5));
+        assert!(!f.defanged(24, 28));
+        let end = "https://evil.example.com".len();
+        let (a, b) = f.original(0, end);
+        assert_eq!(&s[a..b], "hxxps://evil[.]example(dot)com");
+    }
+
+    #[test]
+    fn text_without_tricks_maps_one_to_one() {
+        let s = "call 9123 4567 now";
+        let f = folded(s);
+        assert_eq!(f.as_str(), s);
+        assert_eq!(f.original(5, 14), (5, 14));
+    }
+}
