@@ -19,6 +19,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::advice::{AdviceBook, AdviceItem, Language};
+use crate::indicator::{ExtractScratch, Extractor, Flag, Found, KnownLists};
 use crate::lexicon::{Lexicon, MessageMatches, RawHit, RuleId};
 use crate::normalize::{Normalized, ScriptCounts};
 use crate::scorer::{MessageView, Scorer, ScorerEvidence, ScorerState};
@@ -35,6 +36,10 @@ pub const MAX_SENDER: usize = 64;
 const OVERFLOW_SENDER: &str = "(other senders)";
 /// Below this risk (0..1) a conversation has no category.
 const CATEGORY_FLOOR: f32 = 0.15;
+/// Distinct indicators kept per conversation; later new ones are counted, not kept.
+pub const MAX_INDICATORS: usize = 64;
+/// How far a known-bad indicator moves a sender's risk towards 1 once a script is seen.
+const LISTED_BOOST: f32 = 0.25;
 
 /// One message of a conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +122,25 @@ pub struct Assessment {
     pub advice: Vec<AdviceItem>,
     /// What learned scorers added, if any are installed.
     pub model: Vec<ScorerEvidence>,
+    /// Every distinct account, number, link, payee and amount, in order of first appearance.
+    #[serde(default)]
+    pub indicators: Vec<Indicator>,
+}
+
+/// An indicator as it appeared in a conversation: where first, by whom, how often.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Indicator {
+    /// What was found; `start` and `end` are bytes of the first message it appeared in.
+    #[serde(flatten)]
+    pub found: Found,
+    /// The original text of the span, cut to a bounded length.
+    pub raw: String,
+    /// Index of the first message it appeared in.
+    pub message: u32,
+    /// Who wrote it first.
+    pub sender: String,
+    /// How many times it appeared.
+    pub count: u32,
 }
 
 /// Builds an [`Engine`].
@@ -125,6 +149,7 @@ pub struct EngineBuilder {
     lexicon: Option<Lexicon>,
     advice: Option<AdviceBook>,
     scorers: Vec<Box<dyn Scorer>>,
+    lists: Option<KnownLists>,
 }
 
 impl EngineBuilder {
@@ -140,6 +165,12 @@ impl EngineBuilder {
         self
     }
 
+    /// Checks indicators against these block and allow lists.
+    pub fn known_lists(mut self, lists: KnownLists) -> Self {
+        self.lists = Some(lists);
+        self
+    }
+
     /// Adds a learned scorer; its probability can raise the risk.
     pub fn scorer(mut self, scorer: Box<dyn Scorer>) -> Self {
         self.scorers.push(scorer);
@@ -152,6 +183,7 @@ impl EngineBuilder {
             lexicon: self.lexicon.unwrap_or_else(Lexicon::default_lexicon),
             advice: self.advice.unwrap_or_else(AdviceBook::default_book),
             scorers: self.scorers,
+            extractor: self.lists.map_or_else(Extractor::new, Extractor::with_lists),
         }
     }
 }
@@ -162,6 +194,7 @@ pub struct Engine {
     lexicon: Lexicon,
     advice: AdviceBook,
     scorers: Vec<Box<dyn Scorer>>,
+    extractor: Extractor,
 }
 
 impl Default for Engine {
@@ -184,6 +217,11 @@ impl Engine {
     /// The lexicon in use.
     pub fn lexicon(&self) -> &Lexicon {
         &self.lexicon
+    }
+
+    /// The indicator extractors in use, with their block and allow lists.
+    pub fn extractor(&self) -> &Extractor {
+        &self.extractor
     }
 
     /// A new, empty conversation, with its own scratch buffers.
@@ -209,6 +247,8 @@ impl Engine {
             norm: &mut scratch.norm,
             matches: &mut scratch.matches,
             tactics_seen: &mut scratch.tactics_seen,
+            found: &mut scratch.found,
+            extract: &mut scratch.extract,
         }
         .push(msg)
     }
@@ -285,6 +325,8 @@ pub struct Scratch {
     norm: Normalized,
     matches: MessageMatches,
     tactics_seen: Vec<Tactic>,
+    found: Vec<Found>,
+    extract: ExtractScratch,
 }
 
 impl Scratch {
@@ -302,6 +344,42 @@ struct Step<'a> {
     norm: &'a mut Normalized,
     matches: &'a mut MessageMatches,
     tactics_seen: &'a mut Vec<Tactic>,
+    found: &'a mut Vec<Found>,
+    extract: &'a mut ExtractScratch,
+}
+
+/// Why a tactic was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// A lexicon rule matched.
+    Rule(RuleId),
+    /// The engine inferred it from what else it saw.
+    Inferred(Inference),
+}
+
+/// Tactics the engine infers rather than reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Inference {
+    /// A demand after the other party said they paid.
+    RepeatAfterPayment,
+    /// A link to an app outside the app stores.
+    AppLink,
+    /// An amount or a payee named by someone who threatened.
+    PayeeAfterThreat,
+}
+
+impl Inference {
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+
+    fn reason(self) -> &'static str {
+        match self {
+            Inference::RepeatAfterPayment => "demands payment again after the other party paid",
+            Inference::AppLink => "sends a link to an app outside the app stores",
+            Inference::PayeeAfterThreat => "names an amount or a payee after threatening",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -310,9 +388,18 @@ struct Kept {
     start: u32,
     end: u32,
     weight: f32,
-    /// The rule that matched; `None` for a repeat demand the engine inferred.
-    rule: Option<RuleId>,
+    source: Source,
     quote: Box<str>,
+}
+
+/// An indicator kept in a conversation's state.
+#[derive(Debug, Clone)]
+struct SeenIndicator {
+    found: Found,
+    raw: Box<str>,
+    message: u32,
+    sender: usize,
+    count: u32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -332,6 +419,10 @@ struct Sender {
     risk: Parts,
     /// Messages of this sender that spoke about the crime (warnings, news, advice).
     advisory: u32,
+    /// Inferences already counted towards a tactic's strength, one bit each.
+    inferred: u8,
+    /// The sender wrote an indicator that a block list names.
+    listed: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -344,6 +435,17 @@ struct Parts {
 impl Parts {
     fn risk(self) -> f32 {
         self.sextortion.max(self.lure).max(self.grooming)
+    }
+
+    /// A sender who wrote a known-bad indicator: once a script shows, its risk moves a
+    /// quarter of the way towards 1. A listed indicator alone makes no category: a scam
+    /// link in an ordinary fraud SMS is not sextortion.
+    fn listed(self, listed: bool) -> Parts {
+        if !listed || self.risk() < CATEGORY_FLOOR {
+            return self;
+        }
+        let lift = |p: f32| if p >= CATEGORY_FLOOR { p + (1.0 - p) * LISTED_BOOST } else { p };
+        Parts { sextortion: lift(self.sextortion), lure: lift(self.lure), grooming: lift(self.grooming) }
     }
 
     fn category(self) -> Category {
@@ -374,6 +476,8 @@ struct State {
     /// Hits of English and of Vietnamese rules: Vietnamese typed without diacritics looks
     /// like any Latin text to the script counts.
     latin_votes: [u32; 2],
+    /// Distinct indicators, at most [`MAX_INDICATORS`].
+    indicators: Vec<SeenIndicator>,
 }
 
 /// Distinct `(sender, age)` statements kept; enough to tell peers from an adult and a child.
@@ -427,6 +531,15 @@ impl State {
             model_peak: 0.0,
             ages: Ages::default(),
             latin_votes: [0; 2],
+            indicators: Vec::new(),
+        }
+    }
+
+    /// The conversation's language so far.
+    fn language(&self) -> Language {
+        match Language::detect(&self.counts) {
+            Language::En if self.latin_votes[1] > self.latin_votes[0] => Language::Vi,
+            detected => detected,
         }
     }
 
@@ -452,6 +565,8 @@ impl State {
             rules_seen: vec![0; self.rule_words],
             risk: Parts::default(),
             advisory: 0,
+            inferred: 0,
+            listed: false,
         });
         self.senders.len() - 1
     }
@@ -465,6 +580,27 @@ impl State {
         let changed = minor != self.minor;
         self.minor = minor;
         changed
+    }
+
+    /// Keeps `f`, seen in message `index` from sender `slot`, or counts it again.
+    fn keep_indicator(&mut self, f: &Found, slot: usize, index: u32, text: &str) {
+        if let Some(seen) = self.indicators.iter_mut().find(|s| s.found.kind == f.kind && s.found.value == f.value) {
+            seen.count = seen.count.saturating_add(1);
+            return;
+        }
+        if self.indicators.len() == MAX_INDICATORS {
+            return;
+        }
+        let raw = &text[f.start as usize..f.end as usize];
+        let mut found = f.clone();
+        found.value.truncate(found.value.floor_char_boundary(MAX_QUOTE * 4));
+        self.indicators.push(SeenIndicator {
+            found,
+            raw: raw[..raw.floor_char_boundary(MAX_QUOTE)].into(),
+            message: index,
+            sender: slot,
+            count: 1,
+        });
     }
 
     fn best(&self) -> Option<usize> {
@@ -527,6 +663,7 @@ impl Step<'_> {
         self.engine.lexicon.scan(self.norm, self.matches);
         self.weigh_context(slot);
         let minor_changed = self.record_hits(slot, index, msg.text);
+        self.read_indicators(slot, index, msg.text);
         self.rescore(slot, minor_changed);
         self.observe_scorers(index, msg);
         self.conclude(index)
@@ -593,7 +730,7 @@ impl Step<'_> {
                 ts.strength = 1.0 - (1.0 - ts.strength) * (1.0 - weight);
                 minor_changed |= tactic == Tactic::MinorIndicator;
             }
-            record(ts, index, s, e, rule.weight, Some(hit.rule), text);
+            record(ts, index, s, e, rule.weight, Source::Rule(hit.rule), text);
             if !self.tactics_seen.contains(&tactic) {
                 self.tactics_seen.push(tactic);
             }
@@ -603,13 +740,57 @@ impl Step<'_> {
             let (s, e) = self.norm.original_span(hit.start as usize, hit.end as usize);
             let ts = &mut self.state.senders[slot].tactics[Tactic::RepeatDemand.index()];
             ts.strength = ts.strength.max(0.9);
-            record(ts, index, s, e, 0.9, None, text);
+            record(ts, index, s, e, 0.9, Source::Inferred(Inference::RepeatAfterPayment), text);
             self.tactics_seen.push(Tactic::RepeatDemand);
         }
         if m.paid {
             self.state.paid_by = Some(slot);
         }
         minor_changed
+    }
+
+    /// Extracts the message's indicators, keeps them, and infers what they mean: a link to
+    /// a side-loaded app is `app_install`; an amount or payee from someone who threatened
+    /// is `payment_demand`; a known-bad indicator raises the sender's risk.
+    fn read_indicators(&mut self, slot: usize, index: u32, text: &str) {
+        self.found.clear();
+        let language = self.state.language();
+        self.engine.extractor.extract_with(text, language, self.found, self.extract);
+        if self.found.is_empty() {
+            return;
+        }
+        for f in self.found.iter() {
+            self.state.keep_indicator(f, slot, index, text);
+        }
+        let found = std::mem::take(self.found);
+        if !self.matches.advisory {
+            let sender = &mut self.state.senders[slot];
+            sender.listed |= found.iter().any(|f| f.listed.is_some());
+            let threatened = sender.tactics[Tactic::ThreatExposure.index()].strength > 0.0
+                || sender.tactics[Tactic::ContactsLeverage.index()].strength > 0.0;
+            if let Some(f) = found.iter().find(|f| f.flags.contains(&Flag::AppDownload)) {
+                self.infer(slot, index, Tactic::AppInstall, 0.6, Inference::AppLink, f, text);
+            }
+            if threatened && let Some(f) = found.iter().find(|f| f.kind.is_payment()) {
+                self.infer(slot, index, Tactic::PaymentDemand, 0.6, Inference::PayeeAfterThreat, f, text);
+            }
+        }
+        *self.found = found;
+    }
+
+    /// Records a tactic the engine inferred from an indicator.
+    #[allow(clippy::too_many_arguments)]
+    fn infer(&mut self, slot: usize, index: u32, tactic: Tactic, weight: f32, why: Inference, f: &Found, text: &str) {
+        let sender = &mut self.state.senders[slot];
+        let ts = &mut sender.tactics[tactic.index()];
+        if sender.inferred & why.bit() == 0 {
+            sender.inferred |= why.bit();
+            ts.strength = 1.0 - (1.0 - ts.strength) * (1.0 - weight);
+        }
+        record(ts, index, f.start as usize, f.end as usize, weight, Source::Inferred(why), text);
+        if !self.tactics_seen.contains(&tactic) {
+            self.tactics_seen.push(tactic);
+        }
     }
 
     /// Scores the sender again, or every sender when what they share (the minor signal,
@@ -626,11 +807,11 @@ impl Step<'_> {
         if minor_changed || peers != peers_before {
             let minor = self.state.minor;
             for s in &mut self.state.senders {
-                s.risk = parts(&s.tactics, minor, peers);
+                s.risk = parts(&s.tactics, minor, peers).listed(s.listed);
             }
         } else {
             let s = &mut self.state.senders[slot];
-            s.risk = parts(&s.tactics, self.state.minor, peers);
+            s.risk = parts(&s.tactics, self.state.minor, peers).listed(s.listed);
         }
     }
 
@@ -703,7 +884,19 @@ impl ConversationState {
                 size_of::<Sender>() + s.name.len() + s.rules_seen.len() * 8 + kept
             })
             .sum();
-        size_of::<State>() + senders + st.ages.statements.capacity() * size_of::<(usize, u8)>()
+        let indicators: usize = st
+            .indicators
+            .iter()
+            .map(|i| {
+                let f = &i.found;
+                let strings = [&f.platform, &f.region, &f.currency, &f.name, &f.listed]
+                    .iter()
+                    .map(|s| s.as_ref().map_or(0, String::len))
+                    .sum::<usize>();
+                size_of::<SeenIndicator>() + f.value.len() + i.raw.len() + strings + f.flags.len()
+            })
+            .sum();
+        size_of::<State>() + senders + indicators + st.ages.statements.capacity() * size_of::<(usize, u8)>()
     }
 
     /// The full assessment after the last message; `engine` must be the one that read
@@ -736,7 +929,10 @@ impl ConversationState {
                         sender: s.name.to_string(),
                         start: k.start,
                         end: k.end,
-                        reason: k.rule.map_or(INFERRED_REPEAT, |r| &*engine.lexicon.rule(r).reason).to_owned(),
+                        reason: match k.source {
+                            Source::Rule(r) => engine.lexicon.rule(r).reason.to_string(),
+                            Source::Inferred(why) => why.reason().to_owned(),
+                        },
                         quote: k.quote.to_string(),
                     });
                 }
@@ -744,10 +940,7 @@ impl ConversationState {
         }
         tactics.sort_by_key(|a| (a.message, a.start, a.tactic));
         let minor = st.minor >= 0.5;
-        let language = match Language::detect(&st.counts) {
-            Language::En if st.latin_votes[1] > st.latin_votes[0] => Language::Vi,
-            detected => detected,
-        };
+        let language = st.language();
         let advice = engine.advice.advise(language, snap.category, &stages, minor);
         Assessment {
             id: id.to_owned(),
@@ -765,14 +958,22 @@ impl ConversationState {
             first_high_message: st.first_high,
             advice,
             model: self.scorers.iter().map(|s| s.evidence()).collect(),
+            indicators: st
+                .indicators
+                .iter()
+                .map(|i| Indicator {
+                    found: i.found.clone(),
+                    raw: i.raw.to_string(),
+                    message: i.message,
+                    sender: st.senders[i.sender].name.to_string(),
+                    count: i.count,
+                })
+                .collect(),
         }
     }
 }
 
-/// The reason given for a repeat demand inferred from a payment followed by a demand.
-const INFERRED_REPEAT: &str = "demands payment again after the other party paid";
-
-fn record(ts: &mut TacticState, message: u32, start: usize, end: usize, weight: f32, rule: Option<RuleId>, text: &str) {
+fn record(ts: &mut TacticState, message: u32, start: usize, end: usize, weight: f32, source: Source, text: &str) {
     ts.first.get_or_insert(message);
     if ts.kept.iter().any(|k| k.message == message && k.start == start as u32 && k.end == end as u32) {
         // The same words matched by rules of two languages: one quote is enough.
@@ -795,7 +996,7 @@ fn record(ts: &mut TacticState, message: u32, start: usize, end: usize, weight: 
         start: start as u32,
         end: end as u32,
         weight,
-        rule,
+        source,
         quote: {
             let quote = &text[start..end];
             quote[..quote.floor_char_boundary(MAX_QUOTE)].into()

@@ -25,6 +25,6 @@ pub mod tactic;
 
 pub use advice::{AdviceItem, Language};
 pub use engine::{
-    Assessment, Conversation, ConversationState, Engine, EngineBuilder, Evidence, Message, Scratch, Snapshot,
+    Assessment, Conversation, ConversationState, Engine, EngineBuilder, Evidence, Indicator, Message, Scratch, Snapshot,
 };
 pub use tactic::{Category, Level, Tactic};

@@ -126,27 +126,26 @@ const YUAN: &[&str] = &["元", "块", "塊", "圆", "圓"];
 /// Appends the amounts in the prepared text.
 pub(crate) fn extract(ctx: &Ctx<'_>, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
     let text = ctx.text;
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        let b = bytes[at];
-        let found = if b.is_ascii_digit() && (at == 0 || !bytes[at - 1].is_ascii_digit()) {
-            arabic(ctx, at)
-        } else if b >= 0x80
-            && text.is_char_boundary(at)
-            && (at == 0 || text[..at].chars().next_back().is_none_or(|c| !is_han_numeral(c)))
-        {
-            han(ctx, at)
-        } else {
-            None
-        };
-        match found {
-            Some(f) if !overlaps(taken, f.start as usize, f.end as usize) => {
-                at = f.end as usize;
-                taken.push((f.start as usize, f.end as usize));
-                out.push(f);
+    let mut found = Vec::new();
+    for &at in ctx.digit_runs {
+        found.extend(arabic(ctx, at));
+    }
+    if text.bytes().any(|b| (0xe3..=0xe9).contains(&b)) {
+        let mut prev_numeral = false;
+        for (at, c) in text.char_indices() {
+            let numeral = is_han_numeral(c);
+            if numeral && !prev_numeral {
+                found.extend(han(ctx, at));
             }
-            _ => at += 1,
+            prev_numeral = numeral;
+        }
+    }
+    found.sort_by_key(|f| f.start);
+    for f in found {
+        let (s, e) = (f.start as usize, f.end as usize);
+        if !overlaps(taken, s, e) {
+            taken.push((s, e));
+            out.push(f);
         }
     }
 }
@@ -169,6 +168,11 @@ fn amount(value: f64, currency: Option<&str>, span: (usize, usize)) -> Found {
 fn prefix(text: &str, at: usize) -> Option<(usize, &'static str)> {
     let before = &text[..at];
     let trimmed = before.strip_suffix(' ').unwrap_or(before);
+    // Every sign ends in `$`, a letter or a byte of a multi-byte character.
+    let last = *trimmed.as_bytes().last()?;
+    if !(last == b'$' || last.is_ascii_alphabetic() || last >= 0x80) {
+        return None;
+    }
     PREFIXES.iter().find_map(|&(sign, code)| {
         let start = trimmed.len().checked_sub(sign.len())?;
         let is_code = sign.bytes().all(|b| b.is_ascii_alphabetic());
@@ -184,32 +188,40 @@ fn prefix(text: &str, at: usize) -> Option<(usize, &'static str)> {
 /// three; any other `.` (or `,` before one or two digits) is the decimal point.
 fn number(bytes: &[u8], at: usize) -> (f64, usize) {
     let digits = |from: usize| bytes[from..].iter().take_while(|b| b.is_ascii_digit()).count();
-    let mut end = at + digits(at);
-    let mut whole: String = String::from_utf8_lossy(&bytes[at..end]).into_owned();
-    let mut fraction = String::new();
+    let value_of =
+        |from: usize, n: usize| bytes[from..from + n].iter().fold(0.0, |v, d| v * 10.0 + f64::from(d - b'0'));
+    let n = digits(at);
+    let mut value = value_of(at, n);
+    let mut end = at + n;
     while let Some(&sep) = bytes.get(end).filter(|b| matches!(b, b',' | b'.')) {
         let n = digits(end + 1);
         if n == 3 && !bytes.get(end + 4).is_some_and(u8::is_ascii_digit) {
-            whole.push_str(&String::from_utf8_lossy(&bytes[end + 1..end + 4]));
+            value = value * 1000.0 + value_of(end + 1, 3);
             end += 4;
             continue;
         }
         if n > 0 && (sep == b'.' || n <= 2) {
-            fraction = String::from_utf8_lossy(&bytes[end + 1..end + 1 + n]).into_owned();
+            value += value_of(end + 1, n) / 10f64.powi(n as i32);
             end += 1 + n;
         }
         break;
     }
-    let value = format!("{whole}.{}", if fraction.is_empty() { "0" } else { &fraction }).parse().unwrap_or(0.0);
     (value, end)
 }
 
 /// Finds a word at the start of `rest` from `list`, case-insensitively, that ends at a word
 /// boundary when it is made of ASCII letters.
 fn word_at<T: Copy>(rest: &str, list: &[(&'static str, T)]) -> Option<(usize, T)> {
+    let first = *rest.as_bytes().first()?;
+    if first.is_ascii_whitespace()
+        || first.is_ascii_digit()
+        || matches!(first, b'.' | b',' | b'!' | b'?' | b'/' | b'-' | b'%' | b':' | b')' | b'(')
+    {
+        return None;
+    }
     list.iter().find_map(|&(w, v)| {
         let head = rest.get(..w.len())?;
-        if !head.eq_ignore_ascii_case(w) && head.to_lowercase() != w {
+        if !head.eq_ignore_ascii_case(w) && (w.is_ascii() || !head.chars().flat_map(char::to_lowercase).eq(w.chars())) {
             return None;
         }
         let ascii_word = w.bytes().all(|b| b.is_ascii_alphabetic());
@@ -230,6 +242,12 @@ fn arabic(ctx: &Ctx<'_>, at: usize) -> Option<Found> {
     }
     let pre = prefix(text, at);
     let (mut value, num_end) = number(bytes, at);
+    // Nothing before, and after the number (and one space) neither a letter nor a sign:
+    // a bare number, the common case.
+    let next = |i: usize| bytes.get(if bytes.get(i) == Some(&b' ') { i + 1 } else { i }).copied();
+    if pre.is_none() && !next(num_end).is_some_and(|b| b.is_ascii_alphabetic() || b == b'$' || b >= 0x80) {
+        return None;
+    }
     let mut end = num_end;
     let mut currency = pre.map(|(_, c)| c);
     let mut multiplied = false;
@@ -319,20 +337,18 @@ const MONEY_VERBS: &str = "转轉给給付打汇匯交赔賠要还還凑湊借�
 /// crowd, not a sum).
 fn han(ctx: &Ctx<'_>, at: usize) -> Option<Found> {
     let text = ctx.text;
-    let chars: Vec<(usize, char)> =
-        text[at..].char_indices().take_while(|&(_, c)| is_han_numeral(c)).take(16).collect();
-    if chars.len() < 2 {
-        return None;
-    }
-    let end = at + chars.last().map_or(0, |&(i, c)| i + c.len_utf8());
-    let value = han_value(chars.iter().map(|&(_, c)| c))?;
+    let run = || text[at..].chars().take_while(|&c| is_han_numeral(c)).take(16);
+    // One numeral alone (`一起`, `三人`) is not a sum.
+    run().nth(1)?;
+    let end = at + run().map(char::len_utf8).sum::<usize>();
+    let value = han_value(run())?;
     if value == 0 {
         return None;
     }
     if let Some((len, code)) = suffix(ctx, &text[end..], true) {
         return Some(amount(value as f64, code, (at, end + len)));
     }
-    let big = chars.iter().any(|&(_, c)| matches!(han_unit(c), Some(1_000 | 10_000 | 100_000_000)));
+    let big = run().any(|c| matches!(han_unit(c), Some(1_000 | 10_000 | 100_000_000)));
     let before = text[..at].chars().next_back();
     let ordinal = before == Some('第');
     let verb_before = before.is_some_and(|c| MONEY_VERBS.contains(c));
@@ -379,7 +395,8 @@ mod tests {
     use super::*;
 
     fn amounts(text: &str, language: Language) -> Vec<String> {
-        let ctx = Ctx { text, language };
+        let mut runs = Vec::new();
+        let ctx = Ctx::of(text, language, &mut runs);
         let mut out = Vec::new();
         extract(&ctx, &mut Vec::new(), &mut out);
         out.into_iter().map(|f| f.value).collect()

@@ -14,20 +14,25 @@ use super::{Ctx, Found, IndicatorKind, boundary_after, boundary_before, overlaps
 /// Appends the crypto addresses in the prepared text.
 pub(crate) fn extract(ctx: &Ctx<'_>, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
     let bytes = ctx.text.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        if !bytes[at].is_ascii_alphanumeric() || !boundary_before(bytes, at) {
-            at += 1;
+    let mut read_to = 0;
+    // Every address has a digit (a `1`, `3`, `bc1`, `0x` or, in all but a few TRON
+    // addresses, one among its 33 characters): read the word around each run of digits.
+    for &run in ctx.digit_runs {
+        if run < read_to {
             continue;
         }
-        let end = at + bytes[at..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+        let at = run - bytes[..run].iter().rev().take_while(|b| b.is_ascii_alphanumeric()).count();
+        let end = run + bytes[run..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+        read_to = end;
+        if !boundary_before(bytes, at) {
+            continue;
+        }
         let candidate = end - at >= 26 && boundary_after(bytes, end) && !overlaps(taken, at, end);
         if let Some(value) = candidate.then(|| address(&ctx.text[at..end])).flatten() {
             let platform = value.split(':').next().unwrap_or_default().to_owned();
             out.push(Found::new(IndicatorKind::Crypto, value, (at, end)).platform(&platform));
             taken.push((at, end));
         }
-        at = end;
     }
 }
 

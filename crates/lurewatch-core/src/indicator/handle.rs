@@ -9,7 +9,7 @@
 //! later" names no account. Short names that are also ordinary words (`line`, `ig`, `tg`,
 //! `wa`) always need a marker. A bare `@name` is kept as a handle of unknown platform.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use super::{Ctx, Found, IndicatorKind, boundary_after, boundary_before, phone};
 
@@ -180,6 +180,8 @@ const STOPWORDS: &[&str] = &[
 #[derive(Debug)]
 pub(crate) struct Handles {
     names: AhoCorasick,
+    /// Words for gift cards, in the three usual cases.
+    card_words: Vec<memchr::memmem::Finder<'static>>,
     /// For each pattern, its spec.
     spec_of: Vec<u16>,
 }
@@ -197,9 +199,29 @@ impl Handles {
         let names = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&words)
             .expect("the platform names compile");
-        Handles { names, spec_of }
+        let card_words = ["card", "gift", "razer"]
+            .iter()
+            .flat_map(|w| {
+                [w.to_string(), w.to_ascii_uppercase(), format!("{}{}", w[..1].to_ascii_uppercase(), &w[1..])]
+            })
+            .map(|w| memchr::memmem::Finder::new(w.as_bytes()).into_owned())
+            .collect();
+        Handles { names, card_words, spec_of }
+    }
+
+    /// Whether an ASCII message without digits, `@`, `_` or `$` may still name an account
+    /// or a gift card: a colon before a value (`snap: jennylove`, not the `:)` of a
+    /// smiley) or the words `card`, `gift` or `razer`. Text in other scripts is always read:
+    /// their platform names and markers (`微信`, `아이디`, `号`) are the cue.
+    pub(crate) fn ascii_cues(&self, b: &[u8]) -> bool {
+        memchr::memchr_iter(b':', b).any(|i| {
+            let rest = &b[i + 1..];
+            let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+            rest.first().is_some_and(u8::is_ascii_alphanumeric)
+        }) || self.card_words.iter().any(|f| f.find(b).is_some())
     }
 
     /// Appends the accounts and gift-card demands in the prepared text. They do not claim
@@ -406,7 +428,8 @@ mod tests {
     use crate::advice::Language;
 
     fn handles(text: &str, language: Language) -> Vec<String> {
-        let ctx = Ctx { text, language };
+        let mut runs = Vec::new();
+        let ctx = Ctx::of(text, language, &mut runs);
         let mut out = Vec::new();
         Handles::new().extract(&ctx, &[], &mut out);
         out.into_iter().map(|f| f.value).collect()

@@ -243,17 +243,16 @@ const VERSION_WORDS: &[&str] = &["version", "ver", "build", "release", "v", "版
 pub(crate) fn extract_ips(ctx: &Ctx<'_>, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
     let text = ctx.text;
     let bytes = text.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        if !bytes[at].is_ascii_digit() || !boundary_before(bytes, at) || at > 0 && bytes[at - 1] == b'.' {
-            at += 1;
+    let mut read_to = 0;
+    for &at in ctx.digit_runs {
+        if at < read_to || !boundary_before(bytes, at) || at > 0 && bytes[at - 1] == b'.' {
             continue;
         }
         let end = at + bytes[at..].iter().take_while(|b| b.is_ascii_digit() || **b == b'.').count();
         let s = text[at..end].trim_end_matches('.');
         let end = at + s.len();
-        at = end.max(at + 1);
-        if s.split('.').count() != 4 || !boundary_after(bytes, end) || overlaps(taken, at - s.len(), end) {
+        read_to = end;
+        if s.split('.').count() != 4 || !boundary_after(bytes, end) || overlaps(taken, at, end) {
             continue;
         }
         let Ok(ip) = s.parse::<Ipv4Addr>() else { continue };
@@ -288,7 +287,8 @@ mod tests {
     use crate::advice::Language;
 
     fn links(text: &str) -> Vec<(IndicatorKind, String, Vec<Flag>)> {
-        let ctx = Ctx { text, language: Language::En };
+        let mut runs = Vec::new();
+        let ctx = Ctx::of(text, Language::En, &mut runs);
         let mut out = Vec::new();
         Links::new().extract(&ctx, &mut out);
         extract_ips(&ctx, &mut Vec::new(), &mut out);

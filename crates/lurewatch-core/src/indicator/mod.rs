@@ -235,6 +235,7 @@ impl Default for Extractor {
 pub struct ExtractScratch {
     folded: Folded,
     taken: Vec<(usize, usize)>,
+    runs: Vec<usize>,
 }
 
 /// What the extractors of one message share: the prepared text and the conversation's
@@ -242,6 +243,31 @@ pub struct ExtractScratch {
 pub(crate) struct Ctx<'a> {
     pub(crate) text: &'a str,
     pub(crate) language: Language,
+    /// Starts of the runs of ASCII digits, where every number-shaped indicator begins:
+    /// the scanners jump from one to the next instead of reading every byte.
+    pub(crate) digit_runs: &'a [usize],
+}
+
+impl Ctx<'_> {
+    /// A context for `text` alone (tests, lists).
+    #[cfg(test)]
+    pub(crate) fn of<'a>(text: &'a str, language: Language, runs: &'a mut Vec<usize>) -> Ctx<'a> {
+        digit_runs(text.as_bytes(), runs);
+        Ctx { text, language, digit_runs: runs }
+    }
+}
+
+/// Fills `runs` with the starts of the runs of ASCII digits in `bytes`.
+pub(crate) fn digit_runs(bytes: &[u8], runs: &mut Vec<usize>) {
+    runs.clear();
+    let mut prev_digit = false;
+    for (i, b) in bytes.iter().enumerate() {
+        let digit = b.is_ascii_digit();
+        if digit && !prev_digit {
+            runs.push(i);
+        }
+        prev_digit = digit;
+    }
 }
 
 impl Extractor {
@@ -269,33 +295,44 @@ impl Extractor {
     /// [`Extractor::extract`] with reusable buffers.
     pub fn extract_with(&self, text: &str, language: Language, out: &mut Vec<Found>, scratch: &mut ExtractScratch) {
         let first = out.len();
-        if !worth_reading(text) {
-            return;
+        let folded = scratch.folded.fold(text);
+        let prepared = if folded { scratch.folded.as_str() } else { text };
+        let bytes = prepared.as_bytes();
+        let seen = Seen::of(bytes);
+        if seen.digit {
+            digit_runs(bytes, &mut scratch.runs);
+        } else {
+            scratch.runs.clear();
         }
-        scratch.folded.fold(text);
-        let folded = &scratch.folded;
-        let ctx = Ctx { text: folded.as_str(), language };
-        let bytes = ctx.text.as_bytes();
-        let has_digit = bytes.iter().any(u8::is_ascii_digit);
+        let ctx = Ctx { text: prepared, language, digit_runs: &scratch.runs };
 
         // Links and e-mail first: what they cover is not read again as a number or handle.
-        self.links.extract(&ctx, out);
+        let linkish = memchr::memchr2_iter(b'.', b'@', bytes)
+            .any(|i| bytes.get(i + 1).is_some_and(|&c| c.is_ascii_alphanumeric() || c >= 0x80));
+        if linkish {
+            self.links.extract(&ctx, out);
+        }
         let taken = &mut scratch.taken;
         taken.clear();
         taken.extend(out[first..].iter().map(|f| (f.start as usize, f.end as usize)));
-        if has_digit {
+        if seen.digit {
             crypto::extract(&ctx, taken, out);
             payment::extract(&ctx, taken, out);
         }
-        self.handles.extract(&ctx, taken, out);
-        if has_digit {
+        if seen.digit || seen.sign || seen.other_script || self.handles.ascii_cues(bytes) {
+            self.handles.extract(&ctx, taken, out);
+        }
+        if seen.digit {
             phone::extract(&ctx, taken, out);
         }
-        amount::extract(&ctx, taken, out);
-        if has_digit {
+        if seen.digit || seen.han {
+            amount::extract(&ctx, taken, out);
+        }
+        if seen.digit {
             link::extract_ips(&ctx, taken, out);
         }
 
+        let folded = &scratch.folded;
         for f in &mut out[first..] {
             if folded.defanged(f.start as usize, f.end as usize) {
                 f.flags.push(Flag::Defanged);
@@ -308,13 +345,45 @@ impl Extractor {
     }
 }
 
-/// Whether `text` can hold any indicator: a digit, a dot, `@`, `$`, `_`, `:`, or any
-/// character outside ASCII (full-width digits, Chinese numerals, platform names in Chinese
-/// and Korean). Messages like "ok see you" skip extraction entirely.
-fn worth_reading(text: &str) -> bool {
-    text.bytes()
-        .any(|b| b.is_ascii_digit() || matches!(b, b'.' | b'@' | b'$' | b'_' | b'/' | b':' | b'[' | b'(') || b >= 0x80)
+/// What one pass over a message's bytes tells the extractors about whether to run.
+#[derive(Debug, Clone, Copy, Default)]
+struct Seen {
+    /// An ASCII digit.
+    digit: bool,
+    /// `@`, `_` or `$`: handles, cashtags.
+    sign: bool,
+    /// Any character outside ASCII.
+    other_script: bool,
+    /// A lead byte of Chinese numerals (U+3007, U+4E00–U+9FFF).
+    han: bool,
 }
+
+impl Seen {
+    fn of(bytes: &[u8]) -> Seen {
+        let mut classes = 0u8;
+        for &b in bytes {
+            classes |= CLASS[b as usize];
+        }
+        Seen { digit: classes & 1 != 0, sign: classes & 2 != 0, other_script: classes & 4 != 0, han: classes & 8 != 0 }
+    }
+}
+
+/// Byte classes for [`Seen`]: 1 digit, 2 sign, 4 outside ASCII, 8 lead byte of Han.
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b as u8 {
+            b'0'..=b'9' => 1,
+            b'@' | b'_' | b'$' => 2,
+            0xe3..=0xe9 => 4 | 8,
+            0x80..=0xff => 4,
+            _ => 0,
+        };
+        b += 1;
+    }
+    t
+};
 
 /// Whether `start..end` overlaps a span already taken.
 pub(crate) fn overlaps(taken: &[(usize, usize)], start: usize, end: usize) -> bool {

@@ -25,7 +25,7 @@ use super::{Ctx, Found, IndicatorKind, boundary_after, boundary_before, overlaps
 /// Appends the payees in the prepared text.
 pub(crate) fn extract(ctx: &Ctx<'_>, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
     qr_payloads(ctx.text, taken, out);
-    cards(ctx.text, taken, out);
+    cards(ctx.text, ctx.digit_runs, taken, out);
     accounts(ctx.text, taken, out);
     ibans(ctx.text, taken, out);
 }
@@ -73,12 +73,11 @@ fn luhn(digits: &str) -> bool {
 
 /// Runs of 13 to 19 digits, written in one piece or in groups split by single spaces or
 /// hyphens.
-fn cards(text: &str, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
+fn cards(text: &str, runs: &[usize], taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
     let bytes = text.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        if !bytes[at].is_ascii_digit() || !boundary_before(bytes, at) {
-            at += 1;
+    let mut read_to = 0;
+    for &at in runs {
+        if at < read_to || !boundary_before(bytes, at) {
             continue;
         }
         let mut digits = String::new();
@@ -105,7 +104,7 @@ fn cards(text: &str, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
         {
             push(Found::new(IndicatorKind::BankCard, digits, (at, end)), taken, out);
         }
-        at = end.max(at + 1);
+        read_to = end;
     }
 }
 
@@ -123,8 +122,35 @@ static ACCOUNT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("the account pattern compiles")
 });
 
+/// Cheap cues that [`ACCOUNT`] may match: some word of it must be there.
+static ACCOUNT_CUES: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .build([
+            "stk",
+            "tk",
+            "account",
+            "acct",
+            "a/c",
+            "tài khoản",
+            "tai khoan",
+            "账",
+            "帳",
+            "賬",
+            "户",
+            "戶",
+            "卡号",
+            "卡號",
+            "계좌",
+        ])
+        .expect("the account cues compile")
+});
+
 /// Account numbers after words that name them.
 fn accounts(text: &str, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
+    if !ACCOUNT_CUES.is_match(text) {
+        return;
+    }
     for caps in ACCOUNT.captures_iter(text) {
         let Some(n) = caps.name("n") else { continue };
         if !boundary_after(text.as_bytes(), n.end()) || overlaps(taken, n.start(), n.end()) {
@@ -141,6 +167,13 @@ static IBAN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}\b").expect("the IBAN pattern compiles"));
 
 fn ibans(text: &str, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
+    let b = text.as_bytes();
+    let start = b.windows(4).any(|w| {
+        w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase() && w[2].is_ascii_digit() && w[3].is_ascii_digit()
+    });
+    if !start {
+        return;
+    }
     for m in IBAN.find_iter(text) {
         // The pattern may run on into a following word in capitals: try shorter ends.
         let s = m.as_str();
@@ -168,7 +201,12 @@ static WECHAT_PAY: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 fn qr_payloads(text: &str, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
-    for m in WECHAT_PAY.find_iter(text) {
+    let schemes = if memchr::memmem::find(text.as_bytes(), b"://").is_some() {
+        WECHAT_PAY.find_iter(text).collect()
+    } else {
+        Vec::new()
+    };
+    for m in schemes {
         let f = Found::new(IndicatorKind::PaymentQr, format!("wechat_pay:{}", m.as_str()), (m.start(), m.end()))
             .platform("wechat_pay");
         push(f, taken, out);
@@ -339,7 +377,8 @@ mod tests {
     }
 
     fn run(text: &str) -> Vec<(IndicatorKind, String)> {
-        let ctx = Ctx { text, language: crate::advice::Language::En };
+        let mut runs = Vec::new();
+        let ctx = Ctx::of(text, crate::advice::Language::En, &mut runs);
         let mut out = Vec::new();
         extract(&ctx, &mut Vec::new(), &mut out);
         out.into_iter().map(|f| (f.kind, f.value)).collect()

@@ -65,17 +65,20 @@ struct Candidate {
 /// Appends the phone numbers in the prepared text.
 pub(crate) fn extract(ctx: &Ctx<'_>, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
     let bytes = ctx.text.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        let Some(c) = candidate(bytes, at) else {
-            at += 1;
-            continue;
-        };
-        at = c.end.max(at + 1);
-        if overlaps(taken, c.start, c.end) || looks_like_something_else(ctx.text, &c) {
+    let mut read_to = 0;
+    for &run in ctx.digit_runs {
+        if run < read_to {
             continue;
         }
-        if let Some(number) = parse(&c, ctx.language) {
+        // A number may open with `+` or `(` just before its first digit.
+        let start = if run > 0 && matches!(bytes[run - 1], b'+' | b'(') { run - 1 } else { run };
+        let Some(c) = candidate(bytes, start) else { continue };
+        read_to = c.end;
+        if overlaps(taken, c.start, c.end) || shaped_like_something_else(ctx.text, &c) {
+            continue;
+        }
+        // The costly checks last: validation, then what the words around say.
+        if let Some(number) = parse(&c, ctx.language).filter(|_| !named_as_code(ctx.text, &c)) {
             let mut found = Found::new(IndicatorKind::Phone, e164(&number), (c.start, c.end));
             found.region = number.country().id().map(|id| format!("{id:?}"));
             out.push(found);
@@ -106,7 +109,10 @@ fn candidate(bytes: &[u8], start: usize) -> Option<Candidate> {
         return None;
     }
     if !boundary_before(bytes, start)
-        || start > 0 && matches!(bytes[start - 1], b'.' | b',' | b'/' | b':' | b'-' | b'+')
+        || start > 0 && matches!(bytes[start - 1], b'/' | b'-' | b'+')
+        // After a decimal point or a thousands separator (`3.14159265`), not after a dot
+        // that ends a word (`MOMO.0867256447`).
+        || start > 1 && matches!(bytes[start - 1], b'.' | b',') && bytes[start - 2].is_ascii_digit()
     {
         return None;
     }
@@ -116,11 +122,27 @@ fn candidate(bytes: &[u8], start: usize) -> Option<Candidate> {
     let mut sep: u8 = 0;
     let mut at = first;
     let mut end = first;
+    // Where the digits before the current group ended.
+    let mut group_start_end = first;
     while at < bytes.len() {
         let b = bytes[at];
         if b.is_ascii_digit() {
             if current == 0 {
                 groups.push((0, sep));
+            }
+            if digits.len() == MAX_DIGITS {
+                // Too long for one number: two numbers joined (`0962121018-0862121018`)
+                // end at the last group that began a new one, if that left enough digits.
+                let kept = digits.len() - current;
+                if current == 0 || kept < MIN_DIGITS || groups.len() < 2 {
+                    return None;
+                }
+                groups.pop();
+                digits.truncate(kept);
+                return Some(Candidate { start, end: group_start_end, plus, digits, groups });
+            }
+            if current == 0 {
+                group_start_end = end;
             }
             digits.push(b as char);
             current += 1;
@@ -129,14 +151,16 @@ fn candidate(bytes: &[u8], start: usize) -> Option<Candidate> {
             }
             at += 1;
             end = at;
-            if digits.len() > MAX_DIGITS {
-                return None;
-            }
             continue;
         }
         // Up to two separators in a row, and only when a digit follows them.
         let run = bytes[at..].iter().take(3).take_while(|&&s| matches!(s, b' ' | b'-' | b'.' | b'(' | b')')).count();
         if run == 0 || run > 2 || !bytes.get(at + run).is_some_and(u8::is_ascii_digit) {
+            break;
+        }
+        // A bracket opens an area code near the start (`+84 (28) 3725 2002`), not later:
+        // `18008098 (0đ)` is a number and a price.
+        if bytes[at..at + run].contains(&b'(') && digits.len() > 4 {
             break;
         }
         sep = bytes[at..at + run].iter().copied().find(|&s| s != b' ').unwrap_or(b' ');
@@ -163,7 +187,8 @@ fn is_unit_start(rest: &[u8]) -> bool {
     UNITS.iter().any(|u| u.as_bytes() == word.as_slice())
 }
 
-fn looks_like_something_else(text: &str, c: &Candidate) -> bool {
+/// Amounts, dates, addresses and versions: what the digits and the signs around them say.
+fn shaped_like_something_else(text: &str, c: &Candidate) -> bool {
     let groups = &c.groups;
     // Thousands: 19.137.909, 1,000,000.
     let thousands =
@@ -179,10 +204,6 @@ fn looks_like_something_else(text: &str, c: &Candidate) -> bool {
         return true;
     }
     let before = &text[text.floor_char_boundary(c.start.saturating_sub(24))..c.start];
-    let before_lower = before.to_lowercase();
-    if CODE_WORDS.iter().any(|w| before_lower.contains(w)) {
-        return true;
-    }
     let prev = before.trim_end().chars().next_back();
     if prev.is_some_and(|p| matches!(p, '$' | '¥' | '€' | '£' | '₩' | '₫' | '#' | '№')) {
         return true;
@@ -195,7 +216,15 @@ fn looks_like_something_else(text: &str, c: &Candidate) -> bool {
         .flat_map(char::to_lowercase)
         .collect();
     let word = word.trim_end_matches('.');
-    !word.is_empty() && UNITS.iter().any(|u| word == *u || after.starts_with(u))
+    !word.is_empty() && UNITS.iter().any(|u| word == *u || (!u.is_ascii() && after.starts_with(u)))
+}
+
+/// Whether the words just before the number call it a code (an OTP, an order number).
+fn named_as_code(text: &str, c: &Candidate) -> bool {
+    let before = &text[text.floor_char_boundary(c.start.saturating_sub(24))..c.start];
+    // Only the words of the same clause: `Ma CODE: 12BP50. Hotline: 0975696925`.
+    let clause = before.rsplit(['.', '!', '?', ',', ';', '\n']).next().unwrap_or(before).to_lowercase();
+    CODE_WORDS.iter().any(|w| clause.contains(w))
 }
 
 fn regions(language: Language) -> &'static [Id] {
@@ -204,19 +233,71 @@ fn regions(language: Language) -> &'static [Id] {
         Language::ZhHant => &[Id::HK, Id::TW, Id::CN],
         Language::Ko => &[Id::KR],
         Language::Vi => &[Id::VN],
-        Language::En => &[Id::US, Id::HK, Id::CN, Id::KR, Id::VN, Id::TW, Id::GB],
+        Language::En => &[Id::US, Id::GB, Id::HK, Id::CN, Id::KR, Id::VN, Id::TW],
     }
 }
 
+/// Compiled patterns libphonenumber keeps; its default (100) is less than the few regions
+/// a conversation stream mixes need, and a miss compiles a pattern again.
+const PATTERN_CACHE: usize = 2048;
+
 fn parse(c: &Candidate, language: Language) -> Option<PhoneNumber> {
+    static GROW_CACHE: std::sync::Once = std::sync::Once::new();
+    GROW_CACHE.call_once(|| {
+        if let Ok(mut cache) = phonenumber::metadata::DATABASE.cache().lock() {
+            cache.set_capacity(PATTERN_CACHE);
+        }
+    });
     if c.plus {
         let number = phonenumber::parse(None, format!("+{}", c.digits)).ok()?;
         return phonenumber::is_valid(&number).then_some(number);
     }
-    regions(language).iter().find_map(|&region| {
-        let number = phonenumber::parse(Some(region), &c.digits).ok()?;
+    let d = &c.digits;
+    // The country code written without its `+` (`84867256447`).
+    if let Some(number) = country_code_without_plus(d, language) {
+        return Some(number);
+    }
+    let idd = d.starts_with("00");
+    regions(language).iter().filter(|&&region| idd || plausible(region, d)).find_map(|&region| {
+        let number = phonenumber::parse(Some(region), d).ok()?;
         phonenumber::is_valid(&number).then_some(number)
     })
+}
+
+/// A number that starts with the country code of the conversation's own regions but no
+/// `+`, as Vietnamese carriers write subscriber numbers (`84867256447`).
+fn country_code_without_plus(digits: &str, language: Language) -> Option<PhoneNumber> {
+    let codes: &[&str] = match language {
+        Language::Vi => &["84"],
+        Language::Ko => &["82"],
+        Language::ZhHans => &["86"],
+        Language::ZhHant => &["852", "886"],
+        Language::En => &[],
+    };
+    codes.iter().find(|c| digits.starts_with(**c) && digits.len() >= c.len() + 8)?;
+    let number = phonenumber::parse(None, format!("+{digits}")).ok()?;
+    phonenumber::is_valid(&number).then_some(number)
+}
+
+/// Whether `digits` has the length and leading digits of a national number of `region`:
+/// a cheap test before the full validation, which is costly.
+fn plausible(region: Id, digits: &str) -> bool {
+    let n = digits.len();
+    let b = digits.as_bytes();
+    let trunk = b[0] == b'0';
+    match region {
+        Id::CN => (n == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])) || (trunk && (10..=12).contains(&n)),
+        Id::HK => n == 8 && (b'2'..=b'9').contains(&b[0]),
+        Id::TW => trunk && (9..=10).contains(&n),
+        Id::KR => trunk && (9..=11).contains(&n),
+        Id::VN => {
+            (trunk && (10..=11).contains(&n))
+                || ((digits.starts_with("1800") || digits.starts_with("1900")) && (8..=10).contains(&n))
+        }
+        Id::US => (n == 10 && (b'2'..=b'9').contains(&b[0])) || (n == 11 && b[0] == b'1'),
+        Id::GB => trunk && (10..=11).contains(&n),
+        _ => true,
+    }
 }
 
 #[cfg(test)]
@@ -224,7 +305,8 @@ mod tests {
     use super::*;
 
     fn phones(text: &str, language: Language) -> Vec<String> {
-        let ctx = Ctx { text, language };
+        let mut runs = Vec::new();
+        let ctx = Ctx::of(text, language, &mut runs);
         let mut out = Vec::new();
         extract(&ctx, &mut Vec::new(), &mut out);
         out.into_iter().map(|f| f.value).collect()

@@ -39,8 +39,14 @@ const REFANG: &[(&str, &str)] = &[
 ];
 
 impl Folded {
-    /// Prepares `original`.
-    pub(crate) fn fold(&mut self, original: &str) {
+    /// Prepares `original`; `false` when there is nothing to fold (most messages), and the
+    /// original text is to be read as it is.
+    pub(crate) fn fold(&mut self, original: &str) -> bool {
+        self.defanged.clear();
+        self.map.clear();
+        if !needs_folding(original.as_bytes()) {
+            return false;
+        }
         self.pass.clear();
         self.pass_map.clear();
         for (at, c) in original.char_indices() {
@@ -53,7 +59,6 @@ impl Folded {
 
         self.text.clear();
         self.map.clear();
-        self.defanged.clear();
         let src = self.pass.as_bytes();
         let mut at = 0;
         while at < src.len() {
@@ -72,6 +77,7 @@ impl Folded {
             at += len;
         }
         self.map.push(original.len() as u32);
+        true
     }
 
     /// The prepared text.
@@ -81,6 +87,9 @@ impl Folded {
 
     /// The original byte span of `start..end` of the prepared text.
     pub(crate) fn original(&self, start: usize, end: usize) -> (usize, usize) {
+        if self.map.is_empty() {
+            return (start, end);
+        }
         let s = self.map[start] as usize;
         // The end maps through the last byte: its original character ends where the next
         // original character starts.
@@ -98,6 +107,28 @@ impl Folded {
     pub(crate) fn defanged(&self, start: usize, end: usize) -> bool {
         self.defanged.iter().any(|&(s, e)| s < end && start < e)
     }
+}
+
+/// Whether `text` has anything worth folding: a full-width digit, letter or one of the
+/// signs indicators are written with (`＋＠．：／＄－＿￥`), an ideographic full stop, or the
+/// start of a defanged spelling. Full-width commas and question marks, everywhere in
+/// Chinese text, need nothing.
+fn needs_folding(text: &[u8]) -> bool {
+    let wide = memchr::memchr2_iter(0xef, 0xe3, text).any(|i| match (text[i], text.get(i + 1), text.get(i + 2)) {
+        // U+FF04 $, U+FF0B +, U+FF0D -, U+FF0E ., U+FF0F /, U+FF10–19 digits, U+FF1A :,
+        // U+FF20 @, U+FF21–3A letters, U+FF3F _.
+        (0xef, Some(0xbc), Some(&c)) => matches!(c, 0x84 | 0x8b | 0x8d..=0x9a | 0xa0..=0xba | 0xbf),
+        // U+FF41–5A letters.
+        (0xef, Some(0xbd), Some(&c)) => (0x81..=0x9a).contains(&c),
+        // U+FFE5 ¥, U+FFE1 £, U+FFE6 ₩.
+        (0xef, Some(0xbf), Some(&c)) => matches!(c, 0xa1 | 0xa5 | 0xa6),
+        // The ideographic full stop between ASCII letters or digits (`www。example。com`).
+        (0xe3, Some(0x80), Some(0x82)) => i > 0 && text[i - 1].is_ascii_alphanumeric(),
+        _ => false,
+    });
+    wide || memchr::memchr3_iter(b'[', b'{', b'(', text).any(|i| refang_at(text, i).is_some())
+        || memchr::memchr2_iter(b'x', b'X', text)
+            .any(|i| i > 0 && matches!(text[i - 1], b'h' | b'H') && refang_at(text, i - 1).is_some())
 }
 
 fn refang_at(src: &[u8], at: usize) -> Option<(&'static str, &'static str)> {
@@ -138,7 +169,9 @@ mod tests {
 
     fn folded(s: &str) -> Folded {
         let mut f = Folded::default();
-        f.fold(s);
+        if !f.fold(s) {
+            f.text = s.to_owned();
+        }
         f
     }
 

@@ -1,0 +1,137 @@
+//! Indicator extraction against real data in `../shared/data` (beside the clone): the
+//! sextortion spam Bitcoin addresses and the hand-labelled Vietnamese SMS.
+//!
+//! `cargo test -p lurewatch-core --test indicators -- --nocapture` prints the figures.
+
+use std::path::PathBuf;
+
+use lurewatch_core::Language;
+use lurewatch_core::indicator::{Extractor, Found, IndicatorKind, crypto};
+
+fn shared(path: &str) -> String {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(path);
+    std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("the shared data is missing: {}: {e}", file.display()))
+}
+
+/// Lines of the list that are not Bitcoin addresses, whatever the list's header says: ten
+/// lost a character on the way out of the e-mails (33 characters whose checksum fails), one
+/// was written in capitals (base58 is case-sensitive) and one is a hex string. A checksum
+/// that fails is proof, not a guess: these name no wallet, and the extractor rejects them.
+const NOT_ADDRESSES: &[&str] = &[
+    "1CKUjp9VNWFd1ysDbsq27dK9icG3vjeGr",
+    "3CD19JE8F4C48L43E3A5TH8XD45JLRXUL",
+    "1GL9JtXPRTPetxgiJ8UcgrEECp12spD4t",
+    "1Jh1miFmhTmGQvn6Zejaqg85viD4k1vVj",
+    "1MJzarWdCR8dXGt6vpK62f7MxcWYcVynM",
+    "1AzdzwWHaJXytimxenzi45JVtY4FsXwLZ",
+    "17ZLAibXo3yqHazH8cvvFZPawtM23bup2",
+    "1Kso5XCxGq2jDAus99hRquhDRdjiLApGV",
+    "1KeCBKUgQDyyMpaXhfpRi2qUvyrjcsT44",
+    "1MK4uue11JnVxjUQhq19KNSpAuyaFqBwM",
+    "3daa7ab7451f4215c9fe53c6c739e8e534",
+];
+
+#[test]
+fn every_sextortion_spam_bitcoin_address_validates_and_corrupted_ones_do_not() {
+    let text = shared("indicators/sextortion-spam-btc-addresses.csv");
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 12_533);
+    let rejected: Vec<&str> = lines.iter().copied().filter(|a| crypto::address(a).is_none()).collect();
+    assert_eq!(rejected, NOT_ADDRESSES, "only the malformed lines fail their checksum");
+    let addresses: Vec<&str> = lines.iter().copied().filter(|a| !NOT_ADDRESSES.contains(a)).collect();
+    assert_eq!(addresses.len(), 12_522);
+    let extractor = Extractor::new();
+    let mut found = Vec::new();
+    let mut corrupted_accepted = Vec::new();
+    for (i, address) in addresses.iter().enumerate() {
+        assert_eq!(crypto::address(address).as_deref(), Some(format!("btc:{address}").as_str()), "{address}");
+        // In a sentence, as a scammer writes it.
+        found.clear();
+        extractor.extract(&format!("Send 0.1 BTC to {address} within 48 hours."), Language::En, &mut found);
+        assert!(found.iter().any(|f| f.kind == IndicatorKind::Crypto && f.value.ends_with(address)), "{address}");
+        // One character replaced by another of the alphabet: the checksum must fail.
+        let bytes = address.as_bytes();
+        let at = 1 + i % (bytes.len() - 1);
+        let replacement = if bytes[at] == b'2' { '3' } else { '2' };
+        let mut corrupted = address.to_string();
+        corrupted.replace_range(at..at + 1, &replacement.to_string());
+        if crypto::address(&corrupted).is_some() {
+            corrupted_accepted.push(corrupted);
+        }
+    }
+    assert!(corrupted_accepted.is_empty(), "corrupted addresses accepted: {corrupted_accepted:?}");
+}
+
+/// Precision and recall of one yes/no label.
+#[derive(Debug, Default)]
+struct Tally {
+    tp: u32,
+    fp: u32,
+    fn_: u32,
+}
+
+impl Tally {
+    fn add(&mut self, truth: bool, found: bool) {
+        match (truth, found) {
+            (true, true) => self.tp += 1,
+            (false, true) => self.fp += 1,
+            (true, false) => self.fn_ += 1,
+            (false, false) => {}
+        }
+    }
+
+    fn precision(&self) -> f64 {
+        f64::from(self.tp) / f64::from((self.tp + self.fp).max(1))
+    }
+
+    fn recall(&self) -> f64 {
+        f64::from(self.tp) / f64::from((self.tp + self.fn_).max(1))
+    }
+}
+
+#[test]
+fn vietnamese_sms_urls_and_phone_numbers_match_the_hand_labels() {
+    let text = shared("corpora/vi-sms.jsonl");
+    let extractor = Extractor::new();
+    let (mut urls, mut phones) = (Tally::default(), Tally::default());
+    let mut found: Vec<Found> = Vec::new();
+    let mut misses = Vec::new();
+    // The university's hotline, `(028) 372 52002`, is labelled a phone number in 10
+    // messages and not one in 35: the labels disagree with themselves there.
+    let mut university_line = 0;
+    for line in text.lines() {
+        let record: serde_json::Value = serde_json::from_str(line).expect("a JSON record");
+        found.clear();
+        for m in record["messages"].as_array().expect("messages") {
+            extractor.extract(m["text"].as_str().expect("text"), Language::Vi, &mut found);
+        }
+        let has_url = found.iter().any(|f| f.kind == IndicatorKind::Url);
+        let has_phone = found.iter().any(|f| f.kind == IndicatorKind::Phone);
+        let (want_url, want_phone) = (record["has_url"] == true, record["has_phone_number"] == true);
+        urls.add(want_url, has_url);
+        phones.add(want_phone, has_phone);
+        let first = record["messages"][0]["text"].as_str().unwrap_or_default();
+        if has_phone && !want_phone && first.contains("(028) 372") {
+            university_line += 1;
+        }
+        if want_url != has_url || want_phone != has_phone {
+            misses.push(format!(
+                "url {want_url}/{has_url} phone {want_phone}/{has_phone}: {}",
+                record["messages"][0]["text"].as_str().unwrap_or_default().chars().take(160).collect::<String>()
+            ));
+        }
+    }
+    println!("vi-sms URLs:          precision {:.3}, recall {:.3} ({urls:?})", urls.precision(), urls.recall());
+    println!("vi-sms phone numbers: precision {:.3}, recall {:.3} ({phones:?})", phones.precision(), phones.recall());
+    if std::env::var_os("LUREWATCH_SHOW_MISSES").is_some() {
+        for m in &misses {
+            println!("  {m}");
+        }
+    }
+    println!("  of the {} phone false positives, {university_line} are the university hotline", phones.fp);
+    assert!(urls.precision() >= 0.95 && urls.recall() >= 0.95, "URLs {urls:?}");
+    assert!(phones.recall() >= 0.95, "phones {phones:?}");
+    // Counting the hotline the labels miss in 35 messages as right, precision is above 0.95.
+    let fair = Tally { tp: phones.tp + university_line, fp: phones.fp - university_line, fn_: phones.fn_ };
+    assert!(phones.precision() >= 0.90 && fair.precision() >= 0.95, "phones {phones:?}, {university_line} hotline");
+}
