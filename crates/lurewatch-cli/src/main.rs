@@ -11,6 +11,7 @@ use lurewatch_input::Format;
 
 mod bench;
 mod eval;
+mod indicators;
 mod render;
 mod scan;
 mod source;
@@ -55,6 +56,23 @@ enum Command {
         #[command(flatten)]
         lexicons: Lexicons,
     },
+    /// List every account, number, link, payee and amount across conversations, with how
+    /// many conversations and messages name each: the first step of linking cases.
+    Indicators {
+        /// Files to read; `-` or nothing reads standard input.
+        files: Vec<PathBuf>,
+        /// Input format; detected from the content when not given.
+        #[arg(long = "input", value_name = "FORMAT", value_parser = parse_format)]
+        input: Option<Format>,
+        /// `json` (one indicator a line) or `csv`.
+        #[arg(long, value_enum, default_value = "json")]
+        format: indicators::Output,
+        /// Print only indicators seen in at least this many conversations.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        min_conversations: u32,
+        #[command(flatten)]
+        lexicons: Lexicons,
+    },
     /// Measure throughput per core and peak memory.
     Bench {
         /// Files to read; the shipped example conversations when none are given.
@@ -70,23 +88,48 @@ enum Command {
     },
 }
 
-/// Extra lexicon files, added to the shipped ones.
+/// Extra lexicon files and the block and allow lists, added to what the engine ships.
 #[derive(Debug, clap::Args)]
 struct Lexicons {
     /// A lexicon file (TOML, the format of the shipped lexicons) to add; repeatable.
     #[arg(long = "lexicon", value_name = "FILE")]
     lexicon: Vec<PathBuf>,
+    /// A list of known-bad domains or indicators (plain, hosts, adblock, wildcard or CSV
+    /// with the entry first); an indicator it names is flagged and raises the risk of a
+    /// script. Repeatable.
+    #[arg(long = "block-list", value_name = "FILE", env = "LUREWATCH_BLOCK_LIST", value_delimiter = ',')]
+    block_list: Vec<PathBuf>,
+    /// A list of domains never flagged on their own (plain domains or `^a\.b$`,
+    /// `\.a\.b$` patterns). Repeatable.
+    #[arg(long = "allow-list", value_name = "FILE", env = "LUREWATCH_ALLOW_LIST", value_delimiter = ',')]
+    allow_list: Vec<PathBuf>,
 }
 
 impl Lexicons {
     /// The engine with the shipped lexicons and these files.
     fn engine(&self) -> anyhow::Result<lurewatch_core::Engine> {
+        let read =
+            |path: &PathBuf| std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()));
         let mut builder = lurewatch_core::lexicon::LexiconBuilder::with_defaults();
         for path in &self.lexicon {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            builder = builder.source(&path.display().to_string(), &text)?;
+            builder = builder.source(&path.display().to_string(), &read(path)?)?;
         }
-        Ok(lurewatch_core::Engine::builder().lexicon(builder.build()?).build())
+        let mut lists = lurewatch_core::indicator::KnownLists::new();
+        for path in &self.block_list {
+            let summary = lists.block_list(&path.display().to_string(), &read(path)?)?;
+            if summary.skipped > 0 {
+                eprintln!(
+                    "lurewatch: {}: {} entries, {} lines skipped (they name no domain, number, address or account)",
+                    render::escape(&path.display().to_string()),
+                    summary.entries,
+                    summary.skipped
+                );
+            }
+        }
+        for path in &self.allow_list {
+            lists.allow_list(&path.display().to_string(), &read(path)?)?;
+        }
+        Ok(lurewatch_core::Engine::builder().lexicon(builder.build()?).known_lists(lists).build())
     }
 }
 
@@ -117,6 +160,9 @@ fn main() -> ExitCode {
         }
         Command::Eval { files, format, lexicons } => {
             lexicons.engine().and_then(|engine| eval::run(&engine, &files, format))
+        }
+        Command::Indicators { files, input, format, min_conversations, lexicons } => {
+            lexicons.engine().and_then(|engine| indicators::run(&engine, &files, input, format, min_conversations))
         }
         Command::Bench { files, input, seconds, lexicons } => {
             let start = std::time::Instant::now();

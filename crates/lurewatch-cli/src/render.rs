@@ -30,7 +30,7 @@ pub fn human(out: &mut impl Write, a: &Assessment) -> io::Result<()> {
         c => format!("{} — {}", c.id().to_uppercase(), a.level),
     };
     writeln!(out, "{}  {}  (risk {}/100, {} messages)", escape(&a.id), verdict, a.risk, a.messages)?;
-    if a.category == Category::None && a.tactics.is_empty() {
+    if a.category == Category::None && a.tactics.is_empty() && a.indicators.is_empty() {
         return writeln!(out);
     }
     let mut who = Vec::new();
@@ -65,6 +65,36 @@ pub fn human(out: &mut impl Write, a: &Assessment) -> io::Result<()> {
                 e.tactic.id(),
                 escape(&e.quote),
                 e.reason
+            )?;
+        }
+    }
+    if !a.indicators.is_empty() {
+        writeln!(out, "  indicators:")?;
+        for i in &a.indicators {
+            let f = &i.found;
+            let mut notes = Vec::new();
+            if let Some(p) = &f.platform {
+                notes.push(p.clone());
+            }
+            if let Some(r) = &f.region {
+                notes.push(r.clone());
+            }
+            notes.extend(f.flags.iter().map(|flag| flag.as_str().to_owned()));
+            if let Some(list) = &f.listed {
+                notes.push(format!("KNOWN BAD: {}", escape(list)));
+            }
+            if i.count > 1 {
+                notes.push(format!("{}×", i.count));
+            }
+            let notes = if notes.is_empty() { String::new() } else { format!("  ({})", notes.join(", ")) };
+            writeln!(
+                out,
+                "    #{:<4} {:<12} {:<14} {}{}",
+                i.message,
+                escape(&i.sender),
+                f.kind.as_str(),
+                escape(&f.value),
+                notes
             )?;
         }
     }

@@ -42,6 +42,22 @@ impl<'e, F: FnMut(Assessment, Option<String>, Option<String>)> Assessor<'e, F> {
     }
 }
 
+impl<F: FnMut(Assessment, Option<String>, Option<String>)> Assessor<'_, F> {
+    /// Reads every file (standard input when none are named); whether any input failed
+    /// or held malformed records, which are reported on stderr.
+    pub fn read_all(&mut self, files: &[PathBuf], input: Option<Format>) -> bool {
+        let mut failed = false;
+        for source in Source::list(files) {
+            self.source = source.name.clone();
+            if let Err(e) = source.read(input, self) {
+                eprintln!("lurewatch: error: {e:#}");
+                failed = true;
+            }
+        }
+        failed || self.errors > 0
+    }
+}
+
 impl<F: FnMut(Assessment, Option<String>, Option<String>)> Sink for Assessor<'_, F> {
     fn event(&mut self, event: Event<'_>) {
         match event {
@@ -100,14 +116,7 @@ pub fn run(
                 write_error = Some(e);
             }
         });
-        for source in Source::list(files) {
-            assessor.source = source.name.clone();
-            if let Err(e) = source.read(input, &mut assessor) {
-                eprintln!("lurewatch: error: {e:#}");
-                failed = true;
-            }
-        }
-        failed |= assessor.errors > 0;
+        failed |= assessor.read_all(files, input);
     }
     if let Some(e) = write_error {
         if e.kind() == io::ErrorKind::BrokenPipe {

@@ -189,3 +189,86 @@ fn message_lines_are_grouped_and_min_level_filters() {
     assert_eq!(all[0]["language"], "ko");
     assert!(all[0]["advice"].as_array().unwrap().iter().any(|a| a["text"].as_str().unwrap().contains("112")));
 }
+
+#[test]
+fn scan_lists_indicators_and_flags_what_a_block_list_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let block = dir.path().join("block.txt");
+    std::fs::write(&block, "# scam domains\n||live-chat.top^\n").unwrap();
+    let out = lurewatch()
+        .args(["scan", "--format", "json", "--block-list"])
+        .arg(&block)
+        .arg(example("indicators.jsonl"))
+        .output()
+        .unwrap();
+    let all = json_lines(&out.stdout);
+    let c1 = &all[0]["indicators"];
+    let find = |kind: &str, value: &str| {
+        c1.as_array().unwrap().iter().find(|i| i["kind"] == kind && i["value"] == value).cloned().unwrap_or_default()
+    };
+    let url = find("url", "live-chat.top/vchat.apk");
+    assert_eq!(url["raw"], "hxxp://live-chat[.]top/vchat.apk");
+    assert_eq!(url["listed"], block.display().to_string());
+    assert_eq!(url["flags"], serde_json::json!(["app_download", "defanged"]));
+    assert_eq!(url["message"], 1);
+    assert_eq!(find("handle", "telegram:anna_love22")["platform"], "telegram");
+    assert_eq!(find("amount", "5000 HKD")["currency"], "HKD");
+    // The span points into the original message.
+    let start = url["start"].as_u64().unwrap() as usize;
+    let end = url["end"].as_u64().unwrap() as usize;
+    let text = "the video app is too laggy, install this: hxxp://live-chat[.]top/vchat.apk";
+    assert_eq!(&text[start..end], "hxxp://live-chat[.]top/vchat.apk");
+    // Without the list the same link is not flagged, and the risk is lower.
+    let plain = json_lines(
+        &lurewatch().args(["scan", "--format", "json"]).arg(example("indicators.jsonl")).output().unwrap().stdout,
+    );
+    assert!(plain[0]["indicators"].as_array().unwrap().iter().all(|i| i.get("listed").is_none()));
+    assert!(plain[0]["risk"].as_u64() < all[0]["risk"].as_u64());
+    // Human output lists them under the verdict.
+    lurewatch()
+        .args(["scan", "--format", "human"])
+        .arg(example("indicators.jsonl"))
+        .assert()
+        .stdout(predicate::str::contains("indicators:").and(predicate::str::contains("qq:12345678")));
+}
+
+#[test]
+fn indicators_counts_what_conversations_share() {
+    let out = lurewatch().args(["indicators"]).arg(example("indicators.jsonl")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let rows = json_lines(&out.stdout);
+    // The Telegram account in both conversations comes first.
+    assert_eq!(rows[0]["value"], "telegram:anna_love22");
+    assert_eq!(rows[0]["conversations"], 2);
+    assert_eq!(rows[0]["ids"], serde_json::json!(["c1", "c2"]));
+    assert!(rows.iter().any(|r| r["kind"] == "payment_qr" && r["value"] == "wechat_pay:wxp://f2f0abcdEFGH1234_xyz"));
+    let csv = lurewatch()
+        .args(["indicators", "--format", "csv", "--min-conversations", "2"])
+        .arg(example("indicators.jsonl"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(csv.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "kind,value,conversations,occurrences,platform,region,listed,raw,ids");
+    assert_eq!(lines[1..], ["handle,telegram:anna_love22,2,2,telegram,,,anna_love22,c1;c2"]);
+}
+
+#[test]
+fn unreadable_lists_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let allow = dir.path().join("allow.txt");
+    std::fs::write(&allow, "good.com\n(unclosed\n").unwrap();
+    lurewatch()
+        .args(["scan", "--allow-list"])
+        .arg(&allow)
+        .arg(example("indicators.jsonl"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("allow.txt, line 2"));
+    lurewatch()
+        .args(["scan", "--block-list", "/nonexistent/list.txt"])
+        .arg(example("indicators.jsonl"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read /nonexistent/list.txt"));
+}

@@ -755,7 +755,12 @@ impl Step<'_> {
     fn read_indicators(&mut self, slot: usize, index: u32, text: &str) {
         self.found.clear();
         let language = self.state.language();
-        self.engine.extractor.extract_with(text, language, self.found, self.extract);
+        // The lexicon already read the message: a plain message names an account or a gift
+        // card only where it moves the chat or asks for money.
+        let names_account =
+            self.tactics_seen.iter().any(|t| matches!(t, Tactic::PlatformSwitch | Tactic::PaymentDemand))
+                || self.matches.advisory;
+        self.engine.extractor.extract_hinted(text, language, names_account, self.found, self.extract);
         if self.found.is_empty() {
             return;
         }

@@ -219,7 +219,12 @@ fn word_at<T: Copy>(rest: &str, list: &[(&'static str, T)]) -> Option<(usize, T)
     {
         return None;
     }
+    let first = first.to_ascii_lowercase();
     list.iter().find_map(|&(w, v)| {
+        // Cheap test first; every non-ASCII word is listed in its lower case.
+        if w.as_bytes()[0] != first && !(w.as_bytes()[0] >= 0x80 && first >= 0x80) {
+            return None;
+        }
         let head = rest.get(..w.len())?;
         if !head.eq_ignore_ascii_case(w) && (w.is_ascii() || !head.chars().flat_map(char::to_lowercase).eq(w.chars())) {
             return None;

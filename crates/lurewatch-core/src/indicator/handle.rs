@@ -180,8 +180,6 @@ const STOPWORDS: &[&str] = &[
 #[derive(Debug)]
 pub(crate) struct Handles {
     names: AhoCorasick,
-    /// Words for gift cards, in the three usual cases.
-    card_words: Vec<memchr::memmem::Finder<'static>>,
     /// For each pattern, its spec.
     spec_of: Vec<u16>,
 }
@@ -202,26 +200,7 @@ impl Handles {
             .kind(Some(AhoCorasickKind::DFA))
             .build(&words)
             .expect("the platform names compile");
-        let card_words = ["card", "gift", "razer"]
-            .iter()
-            .flat_map(|w| {
-                [w.to_string(), w.to_ascii_uppercase(), format!("{}{}", w[..1].to_ascii_uppercase(), &w[1..])]
-            })
-            .map(|w| memchr::memmem::Finder::new(w.as_bytes()).into_owned())
-            .collect();
-        Handles { names, card_words, spec_of }
-    }
-
-    /// Whether an ASCII message without digits, `@`, `_` or `$` may still name an account
-    /// or a gift card: a colon before a value (`snap: jennylove`, not the `:)` of a
-    /// smiley) or the words `card`, `gift` or `razer`. Text in other scripts is always read:
-    /// their platform names and markers (`微信`, `아이디`, `号`) are the cue.
-    pub(crate) fn ascii_cues(&self, b: &[u8]) -> bool {
-        memchr::memchr_iter(b':', b).any(|i| {
-            let rest = &b[i + 1..];
-            let rest = rest.strip_prefix(b" ").unwrap_or(rest);
-            rest.first().is_some_and(u8::is_ascii_alphanumeric)
-        }) || self.card_words.iter().any(|f| f.find(b).is_some())
+        Handles { names, spec_of }
     }
 
     /// Appends the accounts and gift-card demands in the prepared text. They do not claim

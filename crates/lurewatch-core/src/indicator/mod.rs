@@ -151,6 +151,19 @@ pub enum Flag {
     International,
 }
 
+impl Flag {
+    /// The snake_case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::Shortener => "shortener",
+            Flag::AppDownload => "app_download",
+            Flag::AppStore => "app_store",
+            Flag::Defanged => "defanged",
+            Flag::International => "international",
+        }
+    }
+}
+
 /// One indicator found in one message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Found {
@@ -294,6 +307,21 @@ impl Extractor {
 
     /// [`Extractor::extract`] with reusable buffers.
     pub fn extract_with(&self, text: &str, language: Language, out: &mut Vec<Found>, scratch: &mut ExtractScratch) {
+        self.extract_hinted(text, language, true, out, scratch);
+    }
+
+    /// [`Extractor::extract_with`] for a caller that already read the message for tactics:
+    /// `names_account` says whether it moves the chat elsewhere or asks for money, the only
+    /// reasons a message in plain ASCII letters (no digit, `@`, `_`, `$` or `:`) would name
+    /// an account or a gift card. Other messages are read in full whatever it says.
+    pub fn extract_hinted(
+        &self,
+        text: &str,
+        language: Language,
+        names_account: bool,
+        out: &mut Vec<Found>,
+        scratch: &mut ExtractScratch,
+    ) {
         let first = out.len();
         let folded = scratch.folded.fold(text);
         let prepared = if folded { scratch.folded.as_str() } else { text };
@@ -319,7 +347,7 @@ impl Extractor {
             crypto::extract(&ctx, taken, out);
             payment::extract(&ctx, taken, out);
         }
-        if seen.digit || seen.sign || seen.other_script || self.handles.ascii_cues(bytes) {
+        if seen.digit || seen.sign || seen.other_script || names_account || memchr::memchr(b':', bytes).is_some() {
             self.handles.extract(&ctx, taken, out);
         }
         if seen.digit {

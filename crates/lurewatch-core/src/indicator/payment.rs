@@ -200,18 +200,18 @@ static WECHAT_PAY: LazyLock<Regex> = LazyLock::new(|| {
         .expect("the WeChat Pay pattern compiles")
 });
 
+static SCHEME: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new(b"://"));
+static EMV_START: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new(b"000201"));
+
 fn qr_payloads(text: &str, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
-    let schemes = if memchr::memmem::find(text.as_bytes(), b"://").is_some() {
-        WECHAT_PAY.find_iter(text).collect()
-    } else {
-        Vec::new()
-    };
+    let schemes =
+        if SCHEME.find(text.as_bytes()).is_some() { WECHAT_PAY.find_iter(text).collect() } else { Vec::new() };
     for m in schemes {
         let f = Found::new(IndicatorKind::PaymentQr, format!("wechat_pay:{}", m.as_str()), (m.start(), m.end()))
             .platform("wechat_pay");
         push(f, taken, out);
     }
-    for (at, _) in text.match_indices("000201") {
+    for at in EMV_START.find_iter(text.as_bytes()) {
         if !boundary_before(text.as_bytes(), at) || overlaps(taken, at, at + 6) {
             continue;
         }
