@@ -135,3 +135,90 @@ fn vietnamese_sms_urls_and_phone_numbers_match_the_hand_labels() {
     let fair = Tally { tp: phones.tp + university_line, fp: phones.fp - university_line, fn_: phones.fn_ };
     assert!(phones.precision() >= 0.90 && fair.precision() >= 0.95, "phones {phones:?}, {university_line} hotline");
 }
+
+/// The indicators an engine reports for one conversation, as `kind value` strings.
+fn conversation_indicators(messages: &[(&str, &str)]) -> (lurewatch_core::Assessment, Vec<String>) {
+    let engine = lurewatch_core::Engine::new();
+    let a = engine.assess("t", messages.iter().map(|&(s, t)| lurewatch_core::Message::new(s, t)));
+    let keys = a.indicators.iter().map(|i| format!("{} {}", i.found.kind, i.found.value)).collect();
+    (a, keys)
+}
+
+#[test]
+fn every_kind_in_every_language_through_the_engine() {
+    let cases: &[(&str, &[&str])] = &[
+        // Simplified Chinese, full-width digits and a spaced phone number.
+        ("加我ＱＱ：９８７６５４３２１，或者打 138 1234 5678", &["handle qq:987654321", "phone +8613812345678"]),
+        (
+            "不给两万我就发给你所有联系人，转到支付宝 13912345678",
+            &["amount 20000", "payment_handle alipay:+8613912345678"],
+        ),
+        // Traditional Chinese and Cantonese.
+        ("加我LINE ID：mimi520，唔俾五千蚊就放上網", &["handle line:mimi520", "amount 5000 HKD"]),
+        ("轉數快 FPS ID 1234567 入數，打俾我 9123 4567", &["payment_handle fps:1234567", "phone +85291234567"]),
+        // English, defanged and obfuscated.
+        (
+            "download hxxps://vid-chat[.]xyz/app.apk then pay 0.05 BTC to bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+            &["url vid-chat.xyz/app.apk", "amount 0.05 BTC", "crypto btc:bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"],
+        ),
+        (
+            "send $500 in steam cards or message me on telegram @hot_jenny99",
+            &["amount 500 USD", "gift_card gift_card:steam", "handle telegram:hot_jenny99"],
+        ),
+        // Korean.
+        (
+            "카톡 아이디 kim_99 로 와. 300만원 보내 계좌 110-123-456789",
+            &["handle kakao:kim_99", "amount 3000000 KRW", "bank_account 110123456789"],
+        ),
+        // Vietnamese, with and without diacritics.
+        (
+            "chuyển 20 triệu vào STK 0123456789 hoặc zalo 0912 345 678",
+            &["amount 20000000 VND", "bank_account 0123456789", "handle zalo:+84912345678", "phone +84912345678"],
+        ),
+        ("ck 20tr qua momo 0987654321 nhe", &["amount 20000000 VND", "payment_handle momo:+84987654321"]),
+    ];
+    for (text, want) in cases {
+        let (_, got) = conversation_indicators(&[("x", text)]);
+        for w in *want {
+            assert!(got.iter().any(|g| g == w), "{text}: {w} not in {got:?}");
+        }
+    }
+}
+
+#[test]
+fn near_misses_name_no_phone_card_or_address() {
+    for text in [
+        "订单号 202311221234567 已发货",
+        "會議 2024-11-22 下午三點",
+        "价格 ¥1,299，今天包邮",
+        "upgrade to version 10.0.19045.1 and v8.8.8.8",
+        "Mã đơn hàng 4111111111111112 đã giao",
+        "수업료 300,000원 입금 부탁드립니다",
+    ] {
+        let (_, got) = conversation_indicators(&[("x", text)]);
+        assert!(
+            got.iter().all(|g| !g.starts_with("phone") && !g.starts_with("bank_card") && !g.starts_with("ip")),
+            "{text}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn indicators_feed_the_verdict_only_where_they_mean_something() {
+    use lurewatch_core::Tactic;
+    // An .apk link is app_install; an amount after a threat is payment_demand.
+    let (a, _) = conversation_indicators(&[
+        ("s", "this app is less laggy: http://1.2.3.4/vchat.apk"),
+        ("s", "I recorded you and will send the video to your family"),
+        ("s", "HK$8000 tonight"),
+    ]);
+    let reasons: Vec<(Tactic, &str)> = a.tactics.iter().map(|e| (e.tactic, e.reason.as_str())).collect();
+    assert!(reasons.contains(&(Tactic::AppInstall, "sends a link to an app outside the app stores")), "{reasons:?}");
+    assert!(reasons.contains(&(Tactic::PaymentDemand, "names an amount or a payee after threatening")), "{reasons:?}");
+    // A tutor's fee with a QR code and an amount, and no threat: no payment demand inferred.
+    let (tutor, keys) =
+        conversation_indicators(&[("tutor", "本月補習費 HK$1,200，請用 FPS 轉數快 1234567 付款，謝謝家長")]);
+    assert!(keys.iter().any(|k| k == "amount 1200 HKD"), "{keys:?}");
+    assert!(!tutor.tactics.iter().any(|e| e.reason == "names an amount or a payee after threatening"));
+    assert_eq!(tutor.category, lurewatch_core::Category::None);
+}

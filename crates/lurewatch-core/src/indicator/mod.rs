@@ -312,8 +312,9 @@ impl Extractor {
 
     /// [`Extractor::extract_with`] for a caller that already read the message for tactics:
     /// `names_account` says whether it moves the chat elsewhere or asks for money, the only
-    /// reasons a message in plain ASCII letters (no digit, `@`, `_`, `$` or `:`) would name
-    /// an account or a gift card. Other messages are read in full whatever it says.
+    /// reasons a message of words alone (no digit, `@`, `_`, `$` or `:`) would name an
+    /// account or a gift card (`카톡 아이디 sweetgirl`, `buy steam cards`). Everything else
+    /// is read whatever it says.
     pub fn extract_hinted(
         &self,
         text: &str,
@@ -347,7 +348,7 @@ impl Extractor {
             crypto::extract(&ctx, taken, out);
             payment::extract(&ctx, taken, out);
         }
-        if seen.digit || seen.sign || seen.other_script || names_account || memchr::memchr(b':', bytes).is_some() {
+        if seen.digit || seen.sign || names_account || memchr::memchr(b':', bytes).is_some() {
             self.handles.extract(&ctx, taken, out);
         }
         if seen.digit {
@@ -380,8 +381,6 @@ struct Seen {
     digit: bool,
     /// `@`, `_` or `$`: handles, cashtags.
     sign: bool,
-    /// Any character outside ASCII.
-    other_script: bool,
     /// A lead byte of Chinese numerals (U+3007, U+4E00–U+9FFF).
     han: bool,
 }
@@ -392,11 +391,11 @@ impl Seen {
         for &b in bytes {
             classes |= CLASS[b as usize];
         }
-        Seen { digit: classes & 1 != 0, sign: classes & 2 != 0, other_script: classes & 4 != 0, han: classes & 8 != 0 }
+        Seen { digit: classes & 1 != 0, sign: classes & 2 != 0, han: classes & 8 != 0 }
     }
 }
 
-/// Byte classes for [`Seen`]: 1 digit, 2 sign, 4 outside ASCII, 8 lead byte of Han.
+/// Byte classes for [`Seen`]: 1 digit, 2 sign, 8 lead byte of Han.
 const CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
@@ -404,8 +403,7 @@ const CLASS: [u8; 256] = {
         t[b] = match b as u8 {
             b'0'..=b'9' => 1,
             b'@' | b'_' | b'$' => 2,
-            0xe3..=0xe9 => 4 | 8,
-            0x80..=0xff => 4,
+            0xe3..=0xe9 => 8,
             _ => 0,
         };
         b += 1;
