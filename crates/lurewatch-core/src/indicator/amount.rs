@@ -130,7 +130,7 @@ pub(crate) fn extract(ctx: &Ctx<'_>, taken: &mut Vec<(usize, usize)>, out: &mut 
     for &at in ctx.digit_runs {
         found.extend(arabic(ctx, at));
     }
-    if text.bytes().any(|b| (0xe3..=0xe9).contains(&b)) {
+    if has_han_unit(text.as_bytes()) {
         let mut prev_numeral = false;
         for (at, c) in text.char_indices() {
             let numeral = is_han_numeral(c);
@@ -174,6 +174,10 @@ fn prefix(text: &str, at: usize) -> Option<(usize, &'static str)> {
         return None;
     }
     PREFIXES.iter().find_map(|&(sign, code)| {
+        // Cheap test first: the sign's last byte (codes in either case).
+        if !sign.as_bytes()[sign.len() - 1].eq_ignore_ascii_case(&last) {
+            return None;
+        }
         let start = trimmed.len().checked_sub(sign.len())?;
         let is_code = sign.bytes().all(|b| b.is_ascii_alphabetic());
         let ok = trimmed.is_char_boundary(start)
@@ -221,8 +225,8 @@ fn word_at<T: Copy>(rest: &str, list: &[(&'static str, T)]) -> Option<(usize, T)
     }
     let first = first.to_ascii_lowercase();
     list.iter().find_map(|&(w, v)| {
-        // Cheap test first; every non-ASCII word is listed in its lower case.
-        if w.as_bytes()[0] != first && !(w.as_bytes()[0] >= 0x80 && first >= 0x80) {
+        // Cheap test first: the first byte, in lower case (`Đ` and `đ` share theirs).
+        if w.as_bytes()[0] != first {
             return None;
         }
         let head = rest.get(..w.len())?;
@@ -301,6 +305,28 @@ fn suffix(ctx: &Ctx<'_>, rest: &str, glued: bool) -> Option<(usize, Option<&'sta
         return None;
     }
     Some((len, Some(code)))
+}
+
+/// Whether the text has a Chinese numeral unit (十百千万萬亿億拾佰仟): a sum in Chinese
+/// numerals needs one (`两万`, `三千五`, `三百块`); most Chinese text has none, and is not
+/// read character by character.
+fn has_han_unit(b: &[u8]) -> bool {
+    memchr::memchr3_iter(0xe4, 0xe5, 0xe6, b).chain(memchr::memchr2_iter(0xe7, 0xe8, b)).any(|i| {
+        matches!(
+            b.get(i..i + 3),
+            Some(
+                [0xe5, 0x8d, 0x81 | 0x83]
+                    | [0xe7, 0x99, 0xbe]
+                    | [0xe4, 0xb8, 0x87]
+                    | [0xe8, 0x90, 0xac]
+                    | [0xe4, 0xba, 0xbf]
+                    | [0xe5, 0x84, 0x84]
+                    | [0xe6, 0x8b, 0xbe]
+                    | [0xe4, 0xbd, 0xb0]
+                    | [0xe4, 0xbb, 0x9f]
+            )
+        )
+    })
 }
 
 fn is_han_numeral(c: char) -> bool {
@@ -422,6 +448,8 @@ mod tests {
             ("chuyển 20 triệu", Language::Vi, &["20000000 VND"]),
             ("ck 20tr ngay", Language::Vi, &["20000000 VND"]),
             ("910.046 VNĐ", Language::Vi, &["910046 VND"]),
+            ("50.000 Đ", Language::Vi, &["50000 VND"]),
+            ("20 TRIỆU", Language::Vi, &["20000000 VND"]),
             ("nap 500.000d", Language::Vi, &["500000 VND"]),
             ("send $500 now", Language::En, &["500 USD"]),
             ("just 3k", Language::En, &["3000"]),
@@ -447,6 +475,14 @@ mod tests {
         ] {
             assert!(amounts(text, lang).is_empty(), "{text}: {:?}", amounts(text, lang));
         }
+    }
+
+    #[test]
+    fn han_units_are_found_by_their_bytes() {
+        for unit in "十百千万萬亿億拾佰仟".chars() {
+            assert!(has_han_unit(format!("给我三{unit}").as_bytes()), "{unit}");
+        }
+        assert!(!has_han_unit("我们一起去吃饭吧，两个人".as_bytes()));
     }
 
     #[test]

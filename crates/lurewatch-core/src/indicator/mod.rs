@@ -259,6 +259,8 @@ pub(crate) struct Ctx<'a> {
     /// Starts of the runs of ASCII digits, where every number-shaped indicator begins:
     /// the scanners jump from one to the next instead of reading every byte.
     pub(crate) digit_runs: &'a [usize],
+    /// How many ASCII digits the text has.
+    pub(crate) digits: usize,
 }
 
 impl Ctx<'_> {
@@ -266,7 +268,8 @@ impl Ctx<'_> {
     #[cfg(test)]
     pub(crate) fn of<'a>(text: &'a str, language: Language, runs: &'a mut Vec<usize>) -> Ctx<'a> {
         digit_runs(text.as_bytes(), runs);
-        Ctx { text, language, digit_runs: runs }
+        let digits = text.bytes().filter(u8::is_ascii_digit).count();
+        Ctx { text, language, digit_runs: runs, digits }
     }
 }
 
@@ -333,7 +336,7 @@ impl Extractor {
         } else {
             scratch.runs.clear();
         }
-        let ctx = Ctx { text: prepared, language, digit_runs: &scratch.runs };
+        let ctx = Ctx { text: prepared, language, digit_runs: &scratch.runs, digits: seen.digits };
 
         // Links and e-mail first: what they cover is not read again as a number or handle.
         let linkish = memchr::memchr2_iter(b'.', b'@', bytes)
@@ -351,7 +354,7 @@ impl Extractor {
         if seen.digit || seen.sign || names_account || memchr::memchr(b':', bytes).is_some() {
             self.handles.extract(&ctx, taken, out);
         }
-        if seen.digit {
+        if seen.digits >= phone::MIN_DIGITS {
             phone::extract(&ctx, taken, out);
         }
         if seen.digit || seen.han {
@@ -383,15 +386,20 @@ struct Seen {
     sign: bool,
     /// A lead byte of Chinese numerals (U+3007, U+4E00–U+9FFF).
     han: bool,
+    /// How many ASCII digits: a phone number needs 7, a card or an account 6 or more.
+    digits: usize,
 }
 
 impl Seen {
     fn of(bytes: &[u8]) -> Seen {
         let mut classes = 0u8;
+        let mut digits = 0;
         for &b in bytes {
-            classes |= CLASS[b as usize];
+            let class = CLASS[b as usize];
+            classes |= class;
+            digits += usize::from(class & 1);
         }
-        Seen { digit: classes & 1 != 0, sign: classes & 2 != 0, han: classes & 8 != 0 }
+        Seen { digit: classes & 1 != 0, sign: classes & 2 != 0, han: classes & 8 != 0, digits }
     }
 }
 

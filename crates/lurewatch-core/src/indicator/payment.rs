@@ -25,9 +25,12 @@ use super::{Ctx, Found, IndicatorKind, boundary_after, boundary_before, overlaps
 /// Appends the payees in the prepared text.
 pub(crate) fn extract(ctx: &Ctx<'_>, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
     qr_payloads(ctx.text, taken, out);
-    cards(ctx.text, ctx.digit_runs, taken, out);
-    accounts(ctx.text, taken, out);
-    ibans(ctx.text, taken, out);
+    // Cards and accounts have six digits or more; an IBAN has its check digits and more.
+    if ctx.digits >= 6 {
+        cards(ctx.text, ctx.digit_runs, taken, out);
+        accounts(ctx.text, taken, out);
+        ibans(ctx.text, ctx.digit_runs, taken, out);
+    }
 }
 
 fn push(found: Found, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
@@ -166,10 +169,14 @@ fn accounts(text: &str, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
 static IBAN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}\b").expect("the IBAN pattern compiles"));
 
-fn ibans(text: &str, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
+fn ibans(text: &str, runs: &[usize], taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
     let b = text.as_bytes();
-    let start = b.windows(4).any(|w| {
-        w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase() && w[2].is_ascii_digit() && w[3].is_ascii_digit()
+    // A country code in capitals right before two check digits.
+    let start = runs.iter().any(|&i| {
+        i >= 2
+            && b[i - 2].is_ascii_uppercase()
+            && b[i - 1].is_ascii_uppercase()
+            && b.get(i + 1).is_some_and(u8::is_ascii_digit)
     });
     if !start {
         return;

@@ -14,7 +14,7 @@ use super::{Ctx, Found, IndicatorKind, boundary_before, overlaps};
 use crate::advice::Language;
 
 /// Fewest and most digits of a phone number (E.164 allows 15).
-const MIN_DIGITS: usize = 7;
+pub(crate) const MIN_DIGITS: usize = 7;
 const MAX_DIGITS: usize = 15;
 
 /// Words that say the number after them is a code, not a phone number.
