@@ -327,10 +327,11 @@ impl Extractor {
         scratch: &mut ExtractScratch,
     ) {
         let first = out.len();
-        let folded = scratch.folded.fold(text);
+        let seen = Seen::of(text.as_bytes());
+        let folded = scratch.folded.fold(text, seen.may_fold);
         let prepared = if folded { scratch.folded.as_str() } else { text };
         let bytes = prepared.as_bytes();
-        let seen = Seen::of(bytes);
+        let seen = if folded { Seen::of(bytes) } else { seen };
         if seen.digit {
             digit_runs(bytes, &mut scratch.runs);
         } else {
@@ -351,7 +352,7 @@ impl Extractor {
             crypto::extract(&ctx, taken, out);
             payment::extract(&ctx, taken, out);
         }
-        if seen.digit || seen.sign || names_account || memchr::memchr(b':', bytes).is_some() {
+        if seen.digit || seen.sign || names_account || colon_before_value(bytes) {
             self.handles.extract(&ctx, taken, out);
         }
         if seen.digits >= phone::MIN_DIGITS {
@@ -377,6 +378,16 @@ impl Extractor {
     }
 }
 
+/// A colon before a value (`snap: jennylove`), not the `:)` of a smiley or a time's colon
+/// among digits (those messages are read for their digits anyway).
+fn colon_before_value(b: &[u8]) -> bool {
+    memchr::memchr_iter(b':', b).any(|i| {
+        let rest = &b[i + 1..];
+        let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+        rest.first().is_some_and(|c| c.is_ascii_alphabetic() || *c >= 0x80)
+    })
+}
+
 /// What one pass over a message's bytes tells the extractors about whether to run.
 #[derive(Debug, Clone, Copy, Default)]
 struct Seen {
@@ -388,6 +399,9 @@ struct Seen {
     han: bool,
     /// How many ASCII digits: a phone number needs 7, a card or an account 6 or more.
     digits: usize,
+    /// A byte that starts something to fold: a full-width form or ideographic full stop
+    /// (0xEF, 0xE3), a bracket of a defanged dot, the `x` of `hxxp`.
+    may_fold: bool,
 }
 
 impl Seen {
@@ -399,11 +413,17 @@ impl Seen {
             classes |= class;
             digits += usize::from(class & 1);
         }
-        Seen { digit: classes & 1 != 0, sign: classes & 2 != 0, han: classes & 8 != 0, digits }
+        Seen {
+            digit: classes & 1 != 0,
+            sign: classes & 2 != 0,
+            han: classes & 8 != 0,
+            digits,
+            may_fold: classes & 16 != 0,
+        }
     }
 }
 
-/// Byte classes for [`Seen`]: 1 digit, 2 sign, 8 lead byte of Han.
+/// Byte classes for [`Seen`]: 1 digit, 2 sign, 8 lead byte of Han, 16 may start a fold.
 const CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
@@ -411,7 +431,10 @@ const CLASS: [u8; 256] = {
         t[b] = match b as u8 {
             b'0'..=b'9' => 1,
             b'@' | b'_' | b'$' => 2,
-            0xe3..=0xe9 => 8,
+            b'[' | b'{' | b'(' | b'x' | b'X' => 16,
+            0xe3 => 8 | 16,
+            0xe4..=0xe9 => 8,
+            0xef => 16,
             _ => 0,
         };
         b += 1;

@@ -40,11 +40,12 @@ const REFANG: &[(&str, &str)] = &[
 
 impl Folded {
     /// Prepares `original`; `false` when there is nothing to fold (most messages), and the
-    /// original text is to be read as it is.
-    pub(crate) fn fold(&mut self, original: &str) -> bool {
+    /// original text is to be read as it is. `may_fold`: whether the caller saw a byte that
+    /// can start something to fold; without one nothing is searched.
+    pub(crate) fn fold(&mut self, original: &str, may_fold: bool) -> bool {
         self.defanged.clear();
         self.map.clear();
-        if !needs_folding(original.as_bytes()) {
+        if !may_fold || !needs_folding(original.as_bytes()) {
             return false;
         }
         self.pass.clear();
@@ -169,7 +170,7 @@ mod tests {
 
     fn folded(s: &str) -> Folded {
         let mut f = Folded::default();
-        if !f.fold(s) {
+        if !f.fold(s, true) {
             f.text = s.to_owned();
         }
         f
