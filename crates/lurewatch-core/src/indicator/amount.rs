@@ -251,6 +251,10 @@ fn arabic(ctx: &Ctx<'_>, at: usize) -> Option<Found> {
     }
     let pre = prefix(text, at);
     let (mut value, num_end) = number(bytes, at);
+    if value == 0.0 {
+        // `(0đ)`: free of charge, not a sum anyone asks for.
+        return None;
+    }
     // Nothing before, and after the number (and one space) neither a letter nor a sign:
     // a bare number, the common case.
     let next = |i: usize| bytes.get(if bytes.get(i) == Some(&b' ') { i + 1 } else { i }).copied();
@@ -456,6 +460,7 @@ mod tests {
             ("500 bucks", Language::En, &["500 USD"]),
             ("RMB500", Language::En, &["500 CNY"]),
             ("0.05 BTC", Language::En, &["0.05 BTC"]),
+            ("LH 18008119 (0đ)", Language::Vi, &[]),
         ];
         for (text, lang, want) in cases {
             assert_eq!(&amounts(text, *lang), want, "{text}");
