@@ -1,5 +1,5 @@
-//! Normalisation and the engine on arbitrary text: idempotent normalisation, evidence spans
-//! inside the original text.
+//! Normalisation and the engine on arbitrary text: idempotent normalisation, evidence and
+//! indicator spans inside the original text.
 #![no_main]
 
 use std::sync::LazyLock;
@@ -20,5 +20,11 @@ fuzz_target!(|data: &[u8]| {
         let original = messages[e.message as usize];
         assert!(original.is_char_boundary(e.start as usize) && original.is_char_boundary(e.end as usize));
         assert!(original[e.start as usize..e.end as usize].starts_with(&e.quote));
+    }
+    for i in &a.indicators {
+        let original = messages[i.message as usize];
+        let (start, end) = (i.found.start as usize, i.found.end as usize);
+        assert!(start <= end && original.is_char_boundary(start) && original.is_char_boundary(end));
+        assert!(original[start..end].starts_with(&i.raw));
     }
 });

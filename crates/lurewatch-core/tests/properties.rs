@@ -83,3 +83,25 @@ proptest! {
         prop_assert!(after.risk >= risk, "risk fell from {} to {}", risk, after.risk);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+
+    /// Extraction never panics, and every span is a slice of the original message on
+    /// character boundaries, whatever the text: digits, signs, full-width and defanged
+    /// forms mixed at random.
+    #[test]
+    fn indicator_spans_are_slices_of_the_original(
+        text in "([0-9０-９+()\\[\\]. :@$_/,\\-]|[a-zA-Z]{1,3}|hxxp|qq|zalo|万|元|₫|đ|가|。|\\u{200b}){0,40}",
+        lang in 0usize..5,
+    ) {
+        let language = lurewatch_core::Language::ALL[lang];
+        let mut found = Vec::new();
+        lurewatch_core::indicator::Extractor::new().extract(&text, language, &mut found);
+        for f in &found {
+            let (s, e) = (f.start as usize, f.end as usize);
+            prop_assert!(s <= e && e <= text.len(), "{f:?} in {text:?}");
+            prop_assert!(text.is_char_boundary(s) && text.is_char_boundary(e), "{f:?} in {text:?}");
+        }
+    }
+}
