@@ -165,6 +165,7 @@ fn every_kind_in_every_language_through_the_engine() {
             "send $500 in steam cards or message me on telegram @hot_jenny99",
             &["amount 500 USD", "gift_card gift_card:steam", "handle telegram:hot_jenny99"],
         ),
+        ("snap jenny22 ok", &["handle snapchat:jenny22"]),
         // Korean.
         (
             "카톡 아이디 kim_99 로 와. 300만원 보내 계좌 110-123-456789",
