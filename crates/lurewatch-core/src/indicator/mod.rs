@@ -346,8 +346,13 @@ impl Extractor {
         let ctx = Ctx { text: prepared, language, digit_runs: &scratch.runs, digits: seen.digits };
 
         // Links and e-mail first: what they cover is not read again as a number or handle.
-        let linkish = memchr::memchr2_iter(b'.', b'@', bytes)
-            .any(|i| bytes.get(i + 1).is_some_and(|&c| c.is_ascii_alphanumeric() || c >= 0x80));
+        // A domain ends in a dot between a label and a top-level domain, which starts with a
+        // letter: `3.14`, `v1.2.3` and the dot that ends a sentence are no link.
+        let linkish = memchr::memchr_iter(b'.', bytes).any(|i| {
+            i > 0
+                && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] >= 0x80)
+                && bytes.get(i + 1).is_some_and(|&c| c.is_ascii_alphabetic() || c >= 0x80)
+        });
         if linkish {
             self.links.extract(&ctx, out);
         }
