@@ -19,7 +19,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::advice::{AdviceBook, AdviceItem, Language};
-use crate::indicator::{ExtractScratch, Extractor, Flag, Found, KnownLists};
+use crate::indicator::{ExtractScratch, Extractor, Flag, Found, IndicatorKind, KnownLists};
 use crate::lexicon::{Lexicon, MessageMatches, RawHit, RuleId};
 use crate::normalize::{Normalized, ScriptCounts};
 use crate::scorer::{MessageView, Scorer, ScorerEvidence, ScorerState};
@@ -366,6 +366,8 @@ enum Inference {
     AppLink,
     /// An amount or a payee named by someone who threatened.
     PayeeAfterThreat,
+    /// A sum of money named.
+    NamesAmount,
 }
 
 impl Inference {
@@ -378,6 +380,7 @@ impl Inference {
             Inference::RepeatAfterPayment => "demands payment again after the other party paid",
             Inference::AppLink => "sends a link to an app outside the app stores",
             Inference::PayeeAfterThreat => "names an amount or a payee after threatening",
+            Inference::NamesAmount => "names an amount of money",
         }
     }
 }
@@ -584,7 +587,9 @@ impl State {
 
     /// Keeps `f`, seen in message `index` from sender `slot`, or counts it again.
     fn keep_indicator(&mut self, f: &Found, slot: usize, index: u32, text: &str) {
-        if let Some(seen) = self.indicators.iter_mut().find(|s| s.found.kind == f.kind && s.found.value == f.value) {
+        // Kept values are cut to a bounded length; a long value is compared as it is kept.
+        let key = &f.value[..f.value.floor_char_boundary(MAX_QUOTE * 4)];
+        if let Some(seen) = self.indicators.iter_mut().find(|s| s.found.kind == f.kind && s.found.value == key) {
             seen.count = seen.count.saturating_add(1);
             return;
         }
@@ -593,7 +598,7 @@ impl State {
         }
         let raw = &text[f.start as usize..f.end as usize];
         let mut found = f.clone();
-        found.value.truncate(found.value.floor_char_boundary(MAX_QUOTE * 4));
+        found.value.truncate(key.len());
         self.indicators.push(SeenIndicator {
             found,
             raw: raw[..raw.floor_char_boundary(MAX_QUOTE)].into(),
@@ -736,14 +741,10 @@ impl Step<'_> {
             }
         }
         if let Some(hit) = repeat {
-            // A demand after the other party said they paid.
             let (s, e) = self.norm.original_span(hit.start as usize, hit.end as usize);
-            let ts = &mut self.state.senders[slot].tactics[Tactic::RepeatDemand.index()];
-            ts.strength = ts.strength.max(0.9);
-            record(ts, index, s, e, 0.9, Source::Inferred(Inference::RepeatAfterPayment), text);
-            self.tactics_seen.push(Tactic::RepeatDemand);
+            self.repeat_after_payment(slot, index, s, e, text);
         }
-        if m.paid {
+        if self.matches.paid {
             self.state.paid_by = Some(slot);
         }
         minor_changed
@@ -758,8 +759,7 @@ impl Step<'_> {
         // The lexicon already read the message: a plain message names an account or a gift
         // card only where it moves the chat or asks for money.
         let names_account =
-            self.tactics_seen.iter().any(|t| matches!(t, Tactic::PlatformSwitch | Tactic::PaymentDemand))
-                || self.matches.advisory;
+            self.tactics_seen.iter().any(|t| matches!(t, Tactic::PlatformSwitch | Tactic::PaymentDemand));
         self.engine.extractor.extract_hinted(text, language, names_account, self.found, self.extract);
         if self.found.is_empty() {
             return;
@@ -779,8 +779,28 @@ impl Step<'_> {
             if threatened && let Some(f) = found.iter().find(|f| f.kind.is_payment()) {
                 self.infer(slot, index, Tactic::PaymentDemand, 0.6, Inference::PayeeAfterThreat, f, text);
             }
+            if let Some(f) = found.iter().find(|f| f.kind == IndicatorKind::Amount) {
+                // The amount reader is the engine's one reading of sums: the lexicons hold
+                // no amount patterns of their own.
+                let sender = &self.state.senders[slot];
+                let demanded_before =
+                    sender.tactics[Tactic::PaymentDemand.index()].first.is_some_and(|first| first < index);
+                let other_paid = self.state.paid_by.is_some_and(|who| who != slot);
+                self.infer(slot, index, Tactic::PaymentDemand, 0.5, Inference::NamesAmount, f, text);
+                if demanded_before && other_paid && !self.tactics_seen.contains(&Tactic::RepeatDemand) {
+                    self.repeat_after_payment(slot, index, f.start as usize, f.end as usize, text);
+                }
+            }
         }
         *self.found = found;
+    }
+
+    /// A demand after the other party said they paid.
+    fn repeat_after_payment(&mut self, slot: usize, index: u32, start: usize, end: usize, text: &str) {
+        let ts = &mut self.state.senders[slot].tactics[Tactic::RepeatDemand.index()];
+        ts.strength = ts.strength.max(0.9);
+        record(ts, index, start, end, 0.9, Source::Inferred(Inference::RepeatAfterPayment), text);
+        self.tactics_seen.push(Tactic::RepeatDemand);
     }
 
     /// Records a tactic the engine inferred from an indicator.

@@ -428,13 +428,10 @@ fn han_value(chars: impl Iterator<Item = char>) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::indicator::scan;
 
     fn amounts(text: &str, language: Language) -> Vec<String> {
-        let mut runs = Vec::new();
-        let ctx = Ctx::of(text, language, &mut runs);
-        let mut out = Vec::new();
-        extract(&ctx, &mut Vec::new(), &mut out);
-        out.into_iter().map(|f| f.value).collect()
+        scan(text, language, extract).into_iter().map(|f| f.value).collect()
     }
 
     #[test]

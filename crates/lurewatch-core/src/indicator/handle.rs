@@ -205,7 +205,7 @@ impl Handles {
 
     /// Appends the accounts and gift-card demands in the prepared text. They do not claim
     /// their spans: the number after `zalo` is also a phone number.
-    pub(crate) fn extract(&self, ctx: &Ctx<'_>, _taken: &[(usize, usize)], out: &mut Vec<Found>) {
+    pub(crate) fn extract(&self, ctx: &Ctx<'_>, out: &mut Vec<Found>) {
         let text = ctx.text;
         let bytes = text.as_bytes();
         let first = out.len();
@@ -405,13 +405,11 @@ fn name_ok(name: &str, marker: bool, spec: &Spec) -> Option<String> {
 mod tests {
     use super::*;
     use crate::advice::Language;
+    use crate::indicator::scan;
 
     fn handles(text: &str, language: Language) -> Vec<String> {
-        let mut runs = Vec::new();
-        let ctx = Ctx::of(text, language, &mut runs);
-        let mut out = Vec::new();
-        Handles::new().extract(&ctx, &[], &mut out);
-        out.into_iter().map(|f| f.value).collect()
+        let handles = Handles::new();
+        scan(text, language, |ctx, _, out| handles.extract(ctx, out)).into_iter().map(|f| f.value).collect()
     }
 
     #[test]

@@ -287,12 +287,12 @@ mod tests {
     use crate::advice::Language;
 
     fn links(text: &str) -> Vec<(IndicatorKind, String, Vec<Flag>)> {
-        let mut runs = Vec::new();
-        let ctx = Ctx::of(text, Language::En, &mut runs);
-        let mut out = Vec::new();
-        Links::new().extract(&ctx, &mut out);
-        extract_ips(&ctx, &mut Vec::new(), &mut out);
-        out.into_iter().map(|f| (f.kind, f.value, f.flags)).collect()
+        let links = Links::new();
+        let found = crate::indicator::scan(text, Language::En, |ctx, taken, out| {
+            links.extract(ctx, out);
+            extract_ips(ctx, taken, out);
+        });
+        found.into_iter().map(|f| (f.kind, f.value, f.flags)).collect()
     }
 
     fn values(text: &str) -> Vec<String> {

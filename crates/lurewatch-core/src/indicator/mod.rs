@@ -263,14 +263,20 @@ pub(crate) struct Ctx<'a> {
     pub(crate) digits: usize,
 }
 
-impl Ctx<'_> {
-    /// A context for `text` alone (tests, lists).
-    #[cfg(test)]
-    pub(crate) fn of<'a>(text: &'a str, language: Language, runs: &'a mut Vec<usize>) -> Ctx<'a> {
-        digit_runs(text.as_bytes(), runs);
-        let digits = text.bytes().filter(u8::is_ascii_digit).count();
-        Ctx { text, language, digit_runs: runs, digits }
-    }
+/// Runs one scanner over `text` alone, as the unit tests of each kind do.
+#[cfg(test)]
+pub(crate) fn scan(
+    text: &str,
+    language: Language,
+    scanner: impl Fn(&Ctx<'_>, &mut Vec<(usize, usize)>, &mut Vec<Found>),
+) -> Vec<Found> {
+    let mut runs = Vec::new();
+    digit_runs(text.as_bytes(), &mut runs);
+    let digits = text.bytes().filter(u8::is_ascii_digit).count();
+    let ctx = Ctx { text, language, digit_runs: &runs, digits };
+    let mut out = Vec::new();
+    scanner(&ctx, &mut Vec::new(), &mut out);
+    out
 }
 
 /// Fills `runs` with the starts of the runs of ASCII digits in `bytes`.
@@ -364,7 +370,7 @@ impl Extractor {
             payment::extract(&ctx, taken, out);
         }
         if seen.digit || seen.sign || names_account || colon_before_value(bytes) {
-            self.handles.extract(&ctx, taken, out);
+            self.handles.extract(&ctx, out);
         }
         if seen.digits >= phone::MIN_DIGITS {
             phone::extract(&ctx, taken, out);

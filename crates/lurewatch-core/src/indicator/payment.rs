@@ -211,12 +211,11 @@ static SCHEME: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memc
 static EMV_START: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new(b"000201"));
 
 fn qr_payloads(text: &str, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
-    let schemes =
-        if SCHEME.find(text.as_bytes()).is_some() { WECHAT_PAY.find_iter(text).collect() } else { Vec::new() };
-    for m in schemes {
-        let f = Found::new(IndicatorKind::PaymentQr, format!("wechat_pay:{}", m.as_str()), (m.start(), m.end()))
-            .platform("wechat_pay");
-        push(f, taken, out);
+    if SCHEME.find(text.as_bytes()).is_some() {
+        for m in WECHAT_PAY.find_iter(text) {
+            let value = format!("wechat_pay:{}", m.as_str());
+            push(Found::new(IndicatorKind::PaymentQr, value, (m.start(), m.end())).platform("wechat_pay"), taken, out);
+        }
     }
     for at in EMV_START.find_iter(text.as_bytes()) {
         if !boundary_before(text.as_bytes(), at) || overlaps(taken, at, at + 6) {
@@ -377,6 +376,7 @@ fn scheme_platform(scheme: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::indicator::scan;
 
     fn with_crc(body: &str) -> String {
         let head = format!("{body}6304");
@@ -384,11 +384,7 @@ mod tests {
     }
 
     fn run(text: &str) -> Vec<(IndicatorKind, String)> {
-        let mut runs = Vec::new();
-        let ctx = Ctx::of(text, crate::advice::Language::En, &mut runs);
-        let mut out = Vec::new();
-        extract(&ctx, &mut Vec::new(), &mut out);
-        out.into_iter().map(|f| (f.kind, f.value)).collect()
+        scan(text, crate::advice::Language::En, extract).into_iter().map(|f| (f.kind, f.value)).collect()
     }
 
     #[test]

@@ -274,7 +274,9 @@ fn country_code_without_plus(digits: &str, language: Language) -> Option<PhoneNu
         Language::ZhHant => &["852", "886"],
         Language::En => &[],
     };
-    codes.iter().find(|c| digits.starts_with(**c) && digits.len() >= c.len() + 8)?;
+    if !codes.iter().any(|c| digits.starts_with(c) && digits.len() >= c.len() + 8) {
+        return None;
+    }
     let number = phonenumber::parse(None, format!("+{digits}")).ok()?;
     phonenumber::is_valid(&number).then_some(number)
 }
@@ -303,13 +305,10 @@ fn plausible(region: Id, digits: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::indicator::scan;
 
     fn phones(text: &str, language: Language) -> Vec<String> {
-        let mut runs = Vec::new();
-        let ctx = Ctx::of(text, language, &mut runs);
-        let mut out = Vec::new();
-        extract(&ctx, &mut Vec::new(), &mut out);
-        out.into_iter().map(|f| f.value).collect()
+        scan(text, language, extract).into_iter().map(|f| f.value).collect()
     }
 
     #[test]
