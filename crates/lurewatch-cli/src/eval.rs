@@ -33,7 +33,21 @@ pub struct Stats {
     alert_count: u64,
     alert_index_sum: f64,
     alert_fraction_sum: f64,
+    /// Messages read before the first alert, per true positive.
+    #[serde(skip)]
+    delays: Vec<u32>,
     unlabelled: u64,
+}
+
+/// The latency penalty's steepness: the one of the latency-weighted F1 of early risk
+/// detection (Sadeque et al., 2018), which early sexual predator detection took over
+/// (Vogt et al., 2021). With it an alert after 142 messages costs half the credit.
+pub const LATENCY_P: f64 = 0.0078;
+
+/// The penalty of an alert raised after reading `k` messages: 0 at the first message,
+/// rising towards 1.
+pub fn latency_penalty(k: u32, p: f64) -> f64 {
+    -1.0 + 2.0 / (1.0 + (-p * (f64::from(k) - 1.0)).exp())
 }
 
 /// A conversation counts as flagged when it has a category and reached `medium`.
@@ -42,7 +56,13 @@ pub fn flagged(a: &Assessment) -> bool {
 }
 
 impl Stats {
-    fn add(&mut self, a: &Assessment, label: Option<&str>, suspect: Option<&str>) {
+    /// Empty counts for the file `file`.
+    pub fn named(file: &str) -> Stats {
+        Stats { file: file.to_owned(), ..Stats::default() }
+    }
+
+    /// Counts one assessed conversation with its label and labelled suspect.
+    pub fn add(&mut self, a: &Assessment, label: Option<&str>, suspect: Option<&str>) {
         let Some(label) = label.and_then(|l| l.parse::<Category>().ok()) else {
             self.unlabelled += 1;
             return;
@@ -66,6 +86,7 @@ impl Stats {
                 self.suspect_correct += u64::from(a.suspect.as_deref() == Some(s));
             }
             if let Some(m) = a.first_alert_message {
+                self.delays.push(m + 1);
                 self.alert_count += 1;
                 self.alert_index_sum += f64::from(m);
                 self.alert_fraction_sum += f64::from(m + 1) / f64::from(a.messages.max(1));
@@ -73,7 +94,9 @@ impl Stats {
         }
     }
 
-    fn merge(&mut self, o: &Stats) {
+    /// Adds the counts of `o`.
+    pub fn merge(&mut self, o: &Stats) {
+        self.delays.extend_from_slice(&o.delays);
         self.conversations += o.conversations;
         self.messages += o.messages;
         self.bytes += o.bytes;
@@ -96,7 +119,8 @@ impl Stats {
         (b > 0).then(|| a as f64 / b as f64)
     }
 
-    fn report(&self) -> Report {
+    /// The measures.
+    pub fn report(&self) -> Report {
         let precision = Stats::ratio(self.tp, self.tp + self.fp);
         let recall = Stats::ratio(self.tp, self.tp + self.fn_);
         let f = |beta: f64| match (precision, recall) {
@@ -104,22 +128,41 @@ impl Stats {
             (Some(_), Some(_)) => Some(0.0),
             _ => None,
         };
+        let mut delays = self.delays.clone();
+        delays.sort_unstable();
+        let median_alert = (!delays.is_empty()).then(|| {
+            let n = delays.len();
+            if n % 2 == 1 {
+                f64::from(delays[n / 2])
+            } else {
+                (f64::from(delays[n / 2 - 1]) + f64::from(delays[n / 2])) / 2.0
+            }
+        });
+        let mut penalties: Vec<f64> = delays.iter().map(|&k| latency_penalty(k, LATENCY_P)).collect();
+        penalties.sort_unstable_by(f64::total_cmp);
+        let median_penalty = (!penalties.is_empty()).then(|| {
+            let n = penalties.len();
+            if n % 2 == 1 { penalties[n / 2] } else { (penalties[n / 2 - 1] + penalties[n / 2]) / 2.0 }
+        });
+        let f1 = f(1.0);
         Report {
+            latency_f1: f1.map(|f| f * (1.0 - median_penalty.unwrap_or(1.0))),
+            median_alert_messages: median_alert,
             file: self.file.clone(),
             conversations: self.conversations,
             positives: self.positives,
             messages: self.messages,
             precision,
             recall,
-            f1: f(1.0),
+            f1,
             f05: f(0.5),
             false_positive_rate: Stats::ratio(self.fp, self.fp + self.tn),
             category_accuracy: Stats::ratio(self.category_correct, self.conversations),
             suspect_accuracy: Stats::ratio(self.suspect_correct, self.suspect_known),
             mean_alert_message: (self.alert_count > 0).then(|| self.alert_index_sum / self.alert_count as f64),
             mean_alert_fraction: (self.alert_count > 0).then(|| self.alert_fraction_sum / self.alert_count as f64),
-            messages_per_second: self.messages as f64 / self.seconds.max(1e-9),
-            megabytes_per_second: self.bytes as f64 / 1e6 / self.seconds.max(1e-9),
+            messages_per_second: (self.seconds > 0.0).then(|| self.messages as f64 / self.seconds),
+            megabytes_per_second: (self.seconds > 0.0).then(|| self.bytes as f64 / 1e6 / self.seconds),
             tp: self.tp,
             fp: self.fp,
             fn_: self.fn_,
@@ -129,8 +172,8 @@ impl Stats {
 }
 
 /// What `eval` prints per file.
-#[derive(Debug, Serialize)]
-struct Report {
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
     file: String,
     conversations: u64,
     positives: u64,
@@ -139,13 +182,17 @@ struct Report {
     recall: Option<f64>,
     f1: Option<f64>,
     f05: Option<f64>,
+    /// F1 times the speed: one minus the median latency penalty of the true positives.
+    latency_f1: Option<f64>,
+    /// Median number of messages read before the first alert, over true positives.
+    median_alert_messages: Option<f64>,
     false_positive_rate: Option<f64>,
     category_accuracy: Option<f64>,
     suspect_accuracy: Option<f64>,
     mean_alert_message: Option<f64>,
     mean_alert_fraction: Option<f64>,
-    messages_per_second: f64,
-    megabytes_per_second: f64,
+    messages_per_second: Option<f64>,
+    megabytes_per_second: Option<f64>,
     tp: u64,
     fp: u64,
     #[serde(rename = "fn")]
@@ -162,11 +209,11 @@ pub fn run(engine: &Engine, files: &[PathBuf], format: OutputFormat) -> anyhow::
     engine.extractor().warm_up();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let mut all = Stats { file: "all".into(), ..Stats::default() };
+    let mut all = Stats::named("all");
     let mut reports = Vec::new();
     let mut errors = 0;
     for source in Source::list(files) {
-        let mut stats = Stats { file: source.name.clone(), ..Stats::default() };
+        let mut stats = Stats::named(&source.name);
         stats.bytes = std::fs::metadata(&source.name).map(|m| m.len()).unwrap_or(0);
         let start = Instant::now();
         let mut assessor = Assessor::new(engine, |a: Assessment, label: Option<String>, suspect: Option<String>| {
@@ -185,43 +232,76 @@ pub fn run(engine: &Engine, files: &[PathBuf], format: OutputFormat) -> anyhow::
     if reports.len() > 1 {
         reports.push(all.report());
     }
+    write_reports(&mut out, &reports, format, true)?;
+    Ok(ExitCode::from(if errors > 0 { 2 } else { 0 }))
+}
+
+/// Prints the reports as JSON lines or a Markdown table; `timing` adds the throughput.
+pub fn write_reports(
+    out: &mut dyn Write,
+    reports: &[Report],
+    format: OutputFormat,
+    timing: bool,
+) -> anyhow::Result<()> {
     match format {
         OutputFormat::Json => {
-            for r in &reports {
+            for r in reports {
                 writeln!(out, "{}", serde_json::to_string(r)?)?;
             }
         }
         OutputFormat::Human => {
+            let (head, rule) = if timing { (" msg/s | MB/s |", "--:|--:|") } else { ("", "") };
             writeln!(
                 out,
-                "| file | conv. | pos. | precision | recall | F1 | F0.5 | FPR | category acc. | suspect acc. | first alert (msg / share) | msg/s | MB/s |"
+                "| file | conv. | pos. | precision | recall | F1 | F0.5 | latency F1 | FPR | category acc. | suspect acc. | first alert (median msgs / mean share) |{head}"
             )?;
-            writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")?;
-            for r in &reports {
+            writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|{rule}")?;
+            for r in reports {
                 let name = std::path::Path::new(&r.file)
                     .file_name()
                     .map_or(r.file.clone(), |n| n.to_string_lossy().into_owned());
-                let alert = match (r.mean_alert_message, r.mean_alert_fraction) {
-                    (Some(m), Some(f)) => format!("{m:.1} / {:.0}%", f * 100.0),
+                let alert = match (r.median_alert_messages, r.mean_alert_fraction) {
+                    (Some(m), Some(f)) => format!("{m:.0} / {:.0}%", f * 100.0),
                     _ => "—".into(),
+                };
+                let speed = if timing {
+                    format!(
+                        " {:.0} | {:.1} |",
+                        r.messages_per_second.unwrap_or(0.0),
+                        r.megabytes_per_second.unwrap_or(0.0)
+                    )
+                } else {
+                    String::new()
                 };
                 writeln!(
                     out,
-                    "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {alert} | {:.0} | {:.1} |",
+                    "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {alert} |{speed}",
                     r.conversations,
                     r.positives,
                     cell(r.precision),
                     cell(r.recall),
                     cell(r.f1),
                     cell(r.f05),
+                    cell(r.latency_f1),
                     cell(r.false_positive_rate),
                     cell(r.category_accuracy),
                     cell(r.suspect_accuracy),
-                    r.messages_per_second,
-                    r.megabytes_per_second,
                 )?;
             }
         }
     }
-    Ok(ExitCode::from(if errors > 0 { 2 } else { 0 }))
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_latency_penalty_is_zero_at_once_and_half_after_142_messages() {
+        assert_eq!(latency_penalty(1, LATENCY_P), 0.0);
+        assert!((latency_penalty(142, LATENCY_P) - 0.5).abs() < 0.01);
+        assert!(latency_penalty(10_000, LATENCY_P) > 0.99);
+        assert!(latency_penalty(20, LATENCY_P) < latency_penalty(21, LATENCY_P));
+    }
 }

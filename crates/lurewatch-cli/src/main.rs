@@ -15,6 +15,7 @@ mod indicators;
 mod render;
 mod scan;
 mod source;
+mod train;
 
 /// Finds sextortion and grooming scripts in conversations, with evidence and advice.
 #[derive(Debug, Parser)]
@@ -73,6 +74,42 @@ enum Command {
         #[command(flatten)]
         lexicons: Lexicons,
     },
+    /// Train the learned model on labelled conversation-per-line files, cross-validating
+    /// the engine with it, and write the model file.
+    Train {
+        /// Labelled files (`label`, `suspect`, `messages` per line); each is a group the
+        /// folds are stratified by and the false-positive limit holds for.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where to write the model.
+        #[arg(long, value_name = "MODEL")]
+        out: PathBuf,
+        /// Folds of the cross-validation; 0 skips it (the threshold is then chosen on the
+        /// training data).
+        #[arg(long, default_value_t = 5)]
+        folds: u32,
+        /// Highest false-positive rate allowed on any file's negatives when the alert
+        /// threshold is chosen.
+        #[arg(long, value_name = "RATE", default_value_t = 0.004)]
+        max_fpr: f64,
+        /// The model's name, shown with its evidence.
+        #[arg(long, default_value = "lurewatch-model")]
+        name: String,
+        /// Bits of the hashed n-gram table (2^bits weights per category).
+        #[arg(long, default_value_t = 18, value_parser = clap::value_parser!(u32).range(10..=24))]
+        hash_bits: u32,
+        /// Passes over the data.
+        #[arg(long, default_value_t = 10)]
+        epochs: u32,
+        /// Seed of the example order and the folds.
+        #[arg(long, default_value_t = 20_121_234)]
+        seed: u64,
+        /// `human` (a Markdown table) or `json`.
+        #[arg(long, value_enum, default_value = "human")]
+        format: OutputFormat,
+        #[command(flatten)]
+        lexicons: Lexicons,
+    },
     /// Measure throughput per core and peak memory.
     Bench {
         /// Files to read; the shipped example conversations when none are given.
@@ -103,17 +140,24 @@ struct Lexicons {
     /// `\.a\.b$` patterns). Repeatable.
     #[arg(long = "allow-list", value_name = "FILE", env = "LUREWATCH_ALLOW_LIST", value_delimiter = ',')]
     allow_list: Vec<PathBuf>,
+    /// A learned model (written by `lurewatch train`) whose evidence can raise the risk;
+    /// `baseline` is the model shipped with lurewatch.
+    #[arg(long, value_name = "MODEL", env = "LUREWATCH_MODEL")]
+    model: Option<PathBuf>,
 }
 
 impl Lexicons {
-    /// The engine with the shipped lexicons and these files.
-    fn engine(&self) -> anyhow::Result<lurewatch_core::Engine> {
-        let read =
-            |path: &PathBuf| std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()));
+    /// The shipped lexicons and the extra lexicon files.
+    fn lexicon(&self) -> anyhow::Result<lurewatch_core::lexicon::Lexicon> {
         let mut builder = lurewatch_core::lexicon::LexiconBuilder::with_defaults();
         for path in &self.lexicon {
             builder = builder.source(&path.display().to_string(), &read(path)?)?;
         }
+        Ok(builder.build()?)
+    }
+
+    /// The engine with the shipped lexicons and these files.
+    fn engine(&self) -> anyhow::Result<lurewatch_core::Engine> {
         let mut lists = lurewatch_core::indicator::KnownLists::new();
         for path in &self.block_list {
             let summary = lists.block_list(&path.display().to_string(), &read(path)?)?;
@@ -129,8 +173,33 @@ impl Lexicons {
         for path in &self.allow_list {
             lists.allow_list(&path.display().to_string(), &read(path)?)?;
         }
-        Ok(lurewatch_core::Engine::builder().lexicon(builder.build()?).known_lists(lists).build())
+        let mut engine = lurewatch_core::Engine::builder().lexicon(self.lexicon()?).known_lists(lists);
+        if let Some(path) = &self.model {
+            engine = engine.scorer(Box::new(load_model(path)?.scorer()));
+        }
+        Ok(engine.build())
     }
+}
+
+fn read(path: &PathBuf) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// The model shipped with lurewatch, trained by the command in `models/README.md`.
+const BASELINE: &[u8] = include_bytes!("../../../models/baseline.lwm");
+
+/// Reads a model file, or the shipped one for `baseline`.
+fn load_model(path: &std::path::Path) -> anyhow::Result<lurewatch_model::Model> {
+    if path.as_os_str() == "baseline" && !path.exists() {
+        return Ok(lurewatch_model::Model::from_bytes(BASELINE)?);
+    }
+    let context = || format!("cannot load the model {}", path.display());
+    let len = std::fs::metadata(path).with_context(context)?.len();
+    if len > lurewatch_model::model::MAX_FILE_BYTES as u64 {
+        anyhow::bail!("{}: {len} bytes is too large for a model file", path.display());
+    }
+    let bytes = std::fs::read(path).with_context(context)?;
+    lurewatch_model::Model::from_bytes(&bytes).with_context(context)
 }
 
 /// How results are printed.
@@ -163,6 +232,11 @@ fn main() -> ExitCode {
         }
         Command::Indicators { files, input, format, min_conversations, lexicons } => {
             lexicons.engine().and_then(|engine| indicators::run(&engine, &files, input, format, min_conversations))
+        }
+        Command::Train { files, out, folds, max_fpr, name, hash_bits, epochs, seed, format, lexicons } => {
+            let config = lurewatch_model::TrainConfig { hash_bits, epochs, seed, ..Default::default() };
+            let options = train::Options { files, out, folds, max_fpr, name, config, format };
+            train::run(|| lexicons.lexicon(), &options)
         }
         Command::Bench { files, input, seconds, lexicons } => {
             let start = std::time::Instant::now();

@@ -30,7 +30,8 @@ pub fn human(out: &mut impl Write, a: &Assessment) -> io::Result<()> {
         c => format!("{} — {}", c.id().to_uppercase(), a.level),
     };
     writeln!(out, "{}  {}  (risk {}/100, {} messages)", escape(&a.id), verdict, a.risk, a.messages)?;
-    if a.category == Category::None && a.tactics.is_empty() && a.indicators.is_empty() {
+    let model_spoke = a.model.iter().any(|m| m.probability >= 0.15);
+    if a.category == Category::None && a.tactics.is_empty() && a.indicators.is_empty() && !model_spoke {
         return writeln!(out);
     }
     let mut who = Vec::new();
@@ -97,6 +98,18 @@ pub fn human(out: &mut impl Write, a: &Assessment) -> io::Result<()> {
                 notes
             )?;
         }
+    }
+    for m in &a.model {
+        let sender = m.sender.as_deref().map(|s| format!(", highest for {}", escape(s))).unwrap_or_default();
+        writeln!(
+            out,
+            "  model {}: {} {:.0}%{sender}; weighed most:",
+            escape(&m.scorer),
+            m.category.id(),
+            m.probability * 100.0
+        )?;
+        let features: Vec<String> = m.features.iter().map(|(name, w)| format!("{} {w:+.2}", escape(name))).collect();
+        writeln!(out, "    {}", features.join(" · "))?;
     }
     if !a.advice.is_empty() {
         writeln!(out, "  advice ({}):", a.language)?;

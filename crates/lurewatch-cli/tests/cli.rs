@@ -117,10 +117,12 @@ fn eval_prints_a_table_with_the_measures() {
     let out = lurewatch().args(["eval"]).arg(example("conversations.jsonl")).output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("| file | conv. | pos. | precision | recall | F1 | F0.5 | FPR |"), "{text}");
+    assert!(text.starts_with("| file | conv. | pos. | precision | recall | F1 | F0.5 | latency F1 | FPR |"), "{text}");
     // 6 labelled scripts and 4 negatives, all right.
     assert!(
-        text.contains("| conversations.jsonl | 10 | 6 | 1.000 | 1.000 | 1.000 | 1.000 | 0.000 | 1.000 | 1.000 |"),
+        text.contains(
+            "| conversations.jsonl | 10 | 6 | 1.000 | 1.000 | 1.000 | 1.000 | 0.982 | 0.000 | 1.000 | 1.000 |"
+        ),
         "{text}"
     );
     let out = lurewatch().args(["eval", "--format", "json"]).arg(example("conversations.jsonl")).output().unwrap();

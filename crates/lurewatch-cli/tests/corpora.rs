@@ -4,31 +4,15 @@
 //! corpus of ordinary and other-fraud text, and recall of at least 0.90 on the Perverted
 //! Justice predators. The test fails, saying why, when the corpora are missing.
 
-use std::path::PathBuf;
-
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn corpora() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/corpora");
-    assert!(
-        dir.is_dir(),
-        "the shared corpora are missing: expected {} (a checkout of the shared data beside the repository)",
-        dir.display()
-    );
-    dir
-}
+mod common;
+use common::{corpora, corpus_files};
 
 #[test]
 fn corpus_figures_meet_the_targets() {
-    let dir = corpora();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 8, "expected the eight corpora in {}", dir.display());
+    let files = corpus_files();
     let out =
         Command::cargo_bin("lurewatch").unwrap().args(["eval", "--format", "json"]).args(&files).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

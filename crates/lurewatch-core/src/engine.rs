@@ -240,6 +240,22 @@ impl Engine {
 
     /// Reads one more message of the conversation `conv` and returns the updated verdict.
     pub fn push(&self, conv: &mut ConversationState, scratch: &mut Scratch, msg: &Message<'_>) -> Snapshot {
+        self.step(conv, scratch).push(msg, None)
+    }
+
+    /// Like [`Engine::push`], and also shows the message to `observer` as scorers see it:
+    /// how a model is trained on exactly what it will be shown when it runs.
+    pub fn push_observed(
+        &self,
+        conv: &mut ConversationState,
+        scratch: &mut Scratch,
+        msg: &Message<'_>,
+        observer: &mut dyn FnMut(&MessageView<'_>),
+    ) -> Snapshot {
+        self.step(conv, scratch).push(msg, Some(observer))
+    }
+
+    fn step<'a>(&'a self, conv: &'a mut ConversationState, scratch: &'a mut Scratch) -> Step<'a> {
         Step {
             engine: self,
             state: &mut conv.state,
@@ -250,7 +266,6 @@ impl Engine {
             found: &mut scratch.found,
             extract: &mut scratch.extract,
         }
-        .push(msg)
     }
 
     /// Assesses a whole conversation: the fold of [`Conversation::push`].
@@ -451,6 +466,11 @@ impl Parts {
         Parts { sextortion: lift(self.sextortion), lure: lift(self.lure), grooming: lift(self.grooming) }
     }
 
+    /// The parts a lexicon keeps when a model judges grooming.
+    fn without_grooming(self) -> Parts {
+        Parts { grooming: 0.0, ..self }
+    }
+
     fn category(self) -> Category {
         if self.risk() < CATEGORY_FLOOR {
             Category::None
@@ -475,6 +495,10 @@ struct State {
     first_high: Option<u32>,
     snapshot: Snapshot,
     model_peak: f32,
+    /// Whether a scorer judges grooming in this conversation's language.
+    model_judges: bool,
+    /// Whether the last verdict came from a scorer rather than the lexicon.
+    model_led: bool,
     ages: Ages,
     /// Hits of English and of Vietnamese rules: Vietnamese typed without diacritics looks
     /// like any Latin text to the script counts.
@@ -532,6 +556,8 @@ impl State {
             first_high: None,
             snapshot: Snapshot { risk: 0, level: Level::None, category: Category::None },
             model_peak: 0.0,
+            model_judges: false,
+            model_led: false,
             ages: Ages::default(),
             latin_votes: [0; 2],
             indicators: Vec::new(),
@@ -608,10 +634,11 @@ impl State {
         });
     }
 
+    /// The sender with the highest risk; without grooming when a scorer judges it.
     fn best(&self) -> Option<usize> {
         let mut best: Option<(usize, f32)> = None;
         for (i, s) in self.senders.iter().enumerate() {
-            let r = s.risk.risk();
+            let r = if self.model_judges { s.risk.without_grooming().risk() } else { s.risk.risk() };
             if best.is_none_or(|(_, b)| r > b) {
                 best = Some((i, r));
             }
@@ -656,7 +683,7 @@ fn parts(t: &[TacticState; Tactic::COUNT], minor: f32, peers: bool) -> Parts {
 }
 
 impl Step<'_> {
-    fn push(&mut self, msg: &Message<'_>) -> Snapshot {
+    fn push(&mut self, msg: &Message<'_>, observer: Option<&mut dyn FnMut(&MessageView<'_>)>) -> Snapshot {
         let index = self.state.messages;
         self.state.messages = self.state.messages.saturating_add(1);
         let slot = self.state.slot(msg.sender);
@@ -670,7 +697,7 @@ impl Step<'_> {
         let minor_changed = self.record_hits(slot, index, msg.text);
         self.read_indicators(slot, index, msg.text);
         self.rescore(slot, minor_changed);
-        self.observe_scorers(index, msg);
+        self.observe_scorers(index, msg, observer);
         self.conclude(index)
     }
 
@@ -840,27 +867,39 @@ impl Step<'_> {
         }
     }
 
-    fn observe_scorers(&mut self, index: u32, msg: &Message<'_>) {
-        if self.scorers.is_empty() {
+    fn observe_scorers(&mut self, index: u32, msg: &Message<'_>, observer: Option<&mut dyn FnMut(&MessageView<'_>)>) {
+        if self.scorers.is_empty() && observer.is_none() {
             return;
         }
         let view = MessageView {
             index,
             sender: msg.sender,
+            time: msg.time,
             text: msg.text,
             normalized: self.norm.as_str(),
             tactics: self.tactics_seen,
         };
+        if let Some(observer) = observer {
+            observer(&view);
+        }
         for s in self.scorers.iter_mut() {
             s.observe(&view);
-            self.state.model_peak = self.state.model_peak.max(s.evidence().probability);
+            self.state.model_peak = self.state.model_peak.max(s.probability());
         }
     }
 
     /// The verdict after message `index`, and the early-warning positions.
     fn conclude(&mut self, index: u32) -> Snapshot {
-        let best = self.state.best().map(|i| self.state.senders[i].risk).unwrap_or_default();
+        if !self.engine.scorers.is_empty() {
+            let language = self.state.language();
+            self.state.model_judges = self.engine.scorers.iter().any(|s| s.judges(language));
+        }
+        let mut best = self.state.best().map(|i| self.state.senders[i].risk).unwrap_or_default();
+        if self.state.model_judges {
+            best = best.without_grooming();
+        }
         let lexicon_risk = best.risk();
+        self.state.model_led = lexicon_risk < self.state.model_peak;
         let risk_f = lexicon_risk.max(self.state.model_peak).clamp(0.0, 1.0);
         let risk = (risk_f * 100.0).round() as u8;
         let category = if lexicon_risk >= self.state.model_peak { best.category() } else { self.model_category() };
@@ -876,12 +915,10 @@ impl Step<'_> {
     }
 
     fn model_category(&self) -> Category {
-        self.scorers.iter().map(|s| s.evidence()).max_by(|a, b| a.probability.total_cmp(&b.probability)).map_or(
-            Category::None,
-            |e| {
-                if e.probability < CATEGORY_FLOOR { Category::None } else { e.category }
-            },
-        )
+        self.scorers
+            .iter()
+            .max_by(|a, b| a.probability().total_cmp(&b.probability()))
+            .map_or(Category::None, |s| if s.probability() < CATEGORY_FLOOR { Category::None } else { s.category() })
     }
 }
 
@@ -929,7 +966,16 @@ impl ConversationState {
     pub fn assessment(&self, engine: &Engine, id: &str) -> Assessment {
         let st = &self.state;
         let snap = st.snapshot;
-        let suspect = if snap.category == Category::None { None } else { st.best() };
+        let model = self.scorers.iter().map(|s| s.evidence()).collect::<Vec<_>>();
+        let led_by =
+            |e: &ScorerEvidence| e.sender.as_deref().and_then(|n| st.senders.iter().position(|s| &*s.name == n));
+        let suspect = if snap.category == Category::None {
+            None
+        } else if st.model_led {
+            model.iter().max_by(|a, b| a.probability.total_cmp(&b.probability)).and_then(led_by).or_else(|| st.best())
+        } else {
+            st.best()
+        };
         let victim = suspect.and_then(|s| {
             st.senders
                 .iter()
@@ -982,7 +1028,7 @@ impl ConversationState {
             first_alert_message: st.first_alert,
             first_high_message: st.first_high,
             advice,
-            model: self.scorers.iter().map(|s| s.evidence()).collect(),
+            model,
             indicators: st
                 .indicators
                 .iter()

@@ -4,12 +4,17 @@
 //! conversation. The engine shows every message to the state, with its normalised text
 //! and the tactics the lexicon found, and asks for the state's evidence. The conversation
 //! risk is the larger of the lexicon's and the peak probability any scorer gave, so a
-//! scorer can raise a verdict but never hide what the lexicon saw.
+//! scorer can raise a verdict but never hide what the lexicon saw — with one exception a
+//! scorer must claim: a model trained on grooming in a language may judge grooming there
+//! ([`Scorer::judges`]). It sees the lexicon's tactics as its own features, so the
+//! lexicon's grooming evidence reaches the verdict through it; threats, payment demands
+//! and lures (sextortion) always stay the lexicon's to raise.
 
 use std::fmt::Debug;
 
 use serde::{Deserialize, Serialize};
 
+use crate::advice::Language;
 use crate::tactic::{Category, Tactic};
 
 /// A message as a scorer sees it.
@@ -19,6 +24,8 @@ pub struct MessageView<'a> {
     pub index: u32,
     /// Who wrote it.
     pub sender: &'a str,
+    /// When, in seconds since the Unix epoch, if known.
+    pub time: Option<i64>,
     /// The original text.
     pub text: &'a str,
     /// The normalised text (see [`crate::normalize`]).
@@ -38,12 +45,22 @@ pub struct ScorerEvidence {
     pub category: Category,
     /// The features that weighed most, with their weights, for the explanation.
     pub features: Vec<(String, f32)>,
+    /// The sender the scorer scores highest, when it scores senders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
 }
 
 /// A learned scorer, shared by every conversation.
 pub trait Scorer: Debug + Send + Sync {
     /// Starts the state for a new conversation.
     fn start(&self) -> Box<dyn ScorerState>;
+    /// Whether this scorer, rather than the lexicon's grooming rule, judges grooming in
+    /// conversations in `language`. Only a model trained on grooming in that language
+    /// should say so; by default a scorer only adds evidence.
+    fn judges(&self, language: Language) -> bool {
+        let _ = language;
+        false
+    }
 }
 
 /// A scorer's state for one conversation; it must stay bounded in size.
@@ -52,4 +69,13 @@ pub trait ScorerState: Send {
     fn observe(&mut self, message: &MessageView<'_>);
     /// The evidence after the messages observed so far.
     fn evidence(&self) -> ScorerEvidence;
+    /// The probability after the messages observed so far; the engine asks after every
+    /// message, so a scorer should answer without building the whole evidence.
+    fn probability(&self) -> f32 {
+        self.evidence().probability
+    }
+    /// The category the scorer leans to now.
+    fn category(&self) -> Category {
+        self.evidence().category
+    }
 }

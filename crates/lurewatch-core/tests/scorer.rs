@@ -36,6 +36,7 @@ impl ScorerState for TacticShareState {
             probability: p,
             category: Category::Grooming,
             features: vec![("messages_with_tactics".into(), p)],
+            sender: None,
         }
     }
 }

@@ -1,0 +1,194 @@
+//! `lurewatch train` and `--model`: the shipped baseline is reproduced byte for byte from
+//! the shared corpora and meets its cross-validated targets; models load, explain and fail
+//! clearly.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn lurewatch() -> Command {
+    Command::cargo_bin("lurewatch").unwrap()
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+mod common;
+use common::corpus_files;
+
+fn json_lines(out: &[u8]) -> Vec<Value> {
+    String::from_utf8(out.to_vec()).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn the_baseline_is_reproduced_byte_for_byte_and_meets_its_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_model = dir.path().join("baseline.lwm");
+    // The documented command (models/README.md).
+    let out = lurewatch()
+        .args(["train", "--name", "lurewatch-baseline/1", "--format", "json", "--out"])
+        .arg(&out_model)
+        .args(corpus_files())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shipped = std::fs::read(root().join("models/baseline.lwm")).unwrap();
+    assert!(
+        std::fs::read(&out_model).unwrap() == shipped,
+        "models/baseline.lwm is not what the documented command trains"
+    );
+    assert!(shipped.len() <= 20 << 20);
+
+    // Cross-validated: each fold scored by a model that never saw it.
+    let reports = json_lines(&out.stdout);
+    let by_name = |name: &str| reports.iter().find(|r| r["file"].as_str().unwrap().ends_with(name)).unwrap();
+    let pj = by_name("en-perverted-justice-predators.jsonl");
+    assert!(pj["recall"].as_f64().unwrap() >= 0.97, "{pj}");
+    let vtpan = by_name("en-pan12-vtpan-segments.jsonl");
+    assert!(vtpan["f1"].as_f64().unwrap() >= 0.92, "{vtpan}");
+    let mut none_corpora = 0;
+    for r in reports.iter().filter(|r| r["positives"] == 0) {
+        let fpr = r["false_positive_rate"].as_f64().unwrap();
+        assert!(fpr <= 0.005, "{}: false-positive rate {fpr}", r["file"]);
+        none_corpora += 1;
+    }
+    assert_eq!(none_corpora, 6);
+}
+
+#[test]
+fn the_baseline_explains_and_leaves_hard_negatives_alone() {
+    let cases = root().join("crates/lurewatch-cli/tests/model-cases.jsonl");
+    let out = lurewatch().args(["scan", "--model", "baseline", "--format", "json"]).arg(&cases).output().unwrap();
+    let all = json_lines(&out.stdout);
+    assert_eq!(all.len(), 6);
+    for a in &all {
+        let id = a["id"].as_str().unwrap();
+        let level = a["level"].as_str().unwrap();
+        let model = &a["model"][0];
+        assert_eq!(model["scorer"], "lurewatch-baseline/1");
+        let features = model["features"].as_array().unwrap();
+        assert!(!features.is_empty() && features.len() <= 8, "{id}: {model}");
+        if id == "grooming-en" {
+            assert!(matches!(level, "high" | "critical"), "{id}: {a}");
+            assert_eq!(a["category"], "grooming");
+            assert_eq!(a["suspect"], "man");
+            assert_eq!(model["sender"], "man");
+        } else {
+            assert!(matches!(level, "none" | "low"), "{id} is a hard negative: {a}");
+        }
+    }
+    lurewatch()
+        .args(["scan", "--model", "baseline", "--format", "human"])
+        .arg(&cases)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("model lurewatch-baseline/1: grooming"))
+        .stdout(predicate::str::contains("weighed most:"));
+}
+
+#[test]
+fn the_baseline_keeps_sextortion_in_every_language() {
+    // The model judges grooming in English only; the lexicon keeps every threat.
+    let out = lurewatch()
+        .args(["scan", "--model", "baseline", "--format", "json"])
+        .arg(root().join("examples/conversations.jsonl"))
+        .output()
+        .unwrap();
+    let with: Vec<Value> = json_lines(&out.stdout);
+    let out = lurewatch()
+        .args(["scan", "--format", "json"])
+        .arg(root().join("examples/conversations.jsonl"))
+        .output()
+        .unwrap();
+    let without: Vec<Value> = json_lines(&out.stdout);
+    assert_eq!(with.len(), without.len());
+    for (a, b) in with.iter().zip(&without) {
+        if b["category"] == "sextortion" {
+            assert_eq!(a["category"], "sextortion", "{}", a["id"]);
+            assert!(a["risk"].as_u64() >= b["risk"].as_u64(), "{}", a["id"]);
+        }
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::File::create(&p).unwrap().write_all(text.as_bytes()).unwrap();
+    p
+}
+
+#[test]
+fn a_trained_model_is_used_by_scan_eval_and_bench() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..12 {
+        text.push_str(&format!(
+            r#"{{"id":"g{i}","label":"grooming","suspect":"x","messages":[{{"sender":"x","text":"hey cutie how old r u, our secret ok {i}"}},{{"sender":"y","text":"13"}},{{"sender":"x","text":"send me a pic, dont tell ur mom"}}]}}"#
+        ));
+        text.push('\n');
+        text.push_str(&format!(
+            r#"{{"id":"n{i}","label":"none","messages":[{{"sender":"a","text":"lunch at noon? room {i}"}},{{"sender":"b","text":"sure see you there"}}]}}"#
+        ));
+        text.push('\n');
+    }
+    let data = write(dir.path(), "small.jsonl", &text);
+    let model = dir.path().join("small.lwm");
+    lurewatch()
+        .args(["train", "--folds", "3", "--hash-bits", "12", "--out"])
+        .arg(&model)
+        .arg(&data)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("3-fold cross-validation"))
+        .stdout(predicate::str::contains("small.jsonl"))
+        .stderr(predicate::str::contains("24 conversations"));
+    let out = lurewatch().args(["eval", "--format", "json", "--model"]).arg(&model).arg(&data).output().unwrap();
+    assert!(out.status.success());
+    let r = &json_lines(&out.stdout)[0];
+    assert_eq!(r["recall"], 1.0, "{r}");
+    assert!(r["latency_f1"].as_f64().unwrap() > 0.9, "{r}");
+    assert!(r["median_alert_messages"].as_f64().unwrap() <= 3.0, "{r}");
+    lurewatch().args(["bench", "--seconds", "0.1", "--model"]).arg(&model).arg(&data).assert().success();
+}
+
+#[test]
+fn bad_models_and_training_data_get_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.lwm");
+    lurewatch()
+        .args(["scan", "--model"])
+        .arg(&missing)
+        .write_stdin("a: hi\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot load the model"));
+    let garbage = write(dir.path(), "garbage.lwm", "PK this is a zip, not a model");
+    lurewatch()
+        .args(["scan", "--model"])
+        .arg(&garbage)
+        .write_stdin("a: hi\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a lurewatch model file"));
+    let negatives =
+        write(dir.path(), "none.jsonl", r#"{"id":"n","label":"none","messages":[{"sender":"a","text":"hi"}]}"#);
+    lurewatch()
+        .args(["train", "--folds", "0", "--out"])
+        .arg(dir.path().join("x.lwm"))
+        .arg(&negatives)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nothing to learn"));
+    let unlabelled = write(dir.path(), "u.jsonl", r#"{"id":"u","messages":[{"sender":"a","text":"hi"}]}"#);
+    lurewatch()
+        .args(["train", "--out"])
+        .arg(dir.path().join("x.lwm"))
+        .arg(&unlabelled)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("has no label"));
+    assert!(!dir.path().join("x.lwm").exists(), "nothing is written on failure");
+}
