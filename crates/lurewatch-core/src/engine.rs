@@ -958,7 +958,8 @@ impl ConversationState {
                 size_of::<SeenIndicator>() + f.value.len() + i.raw.len() + strings + f.flags.len()
             })
             .sum();
-        size_of::<State>() + senders + indicators + st.ages.statements.capacity() * size_of::<(usize, u8)>()
+        let scorers: usize = self.scorers.iter().map(|s| s.state_bytes()).sum();
+        size_of::<State>() + senders + indicators + st.ages.statements.capacity() * size_of::<(usize, u8)>() + scorers
     }
 
     /// The full assessment after the last message; `engine` must be the one that read

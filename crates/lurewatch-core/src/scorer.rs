@@ -78,4 +78,8 @@ pub trait ScorerState: Send {
     fn category(&self) -> Category {
         self.evidence().category
     }
+    /// Bytes this state holds, for the engine's bounded-state accounting.
+    fn state_bytes(&self) -> usize {
+        0
+    }
 }

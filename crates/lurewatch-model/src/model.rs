@@ -26,6 +26,13 @@ pub const MAX_FILE_BYTES: usize = 64 << 20;
 pub const ALERT_PROBABILITY: f32 = 0.40;
 /// The conversation shape features, in their order in the weights.
 pub const SHAPES: [&str; 5] = ["messages", "share", "questions", "length", "rate"];
+/// Shape features that change only with the sender's own messages, and the two that
+/// change with every message of the conversation.
+const PER_SENDER: [usize; 3] = [0, 2, 3];
+const SHARE: usize = 1;
+const RATE: usize = 4;
+/// Heads a model has at most: one per category other than `none`.
+pub const MAX_HEADS: usize = 2;
 /// Senders a model state follows; later ones are not scored.
 pub const MAX_SENDERS: usize = 32;
 /// Grams a sender keeps for the explanation.
@@ -54,7 +61,7 @@ pub struct Header {
     /// instead of the lexicon's grooming rule (see [`Scorer::judges`]).
     #[serde(default)]
     pub languages: Vec<Language>,
-    /// Grams whose weight is at least this (in absolute value) are kept for explanations.
+    /// Grams whose weight is at least this are kept for explanations.
     pub explain_min: f32,
     /// What the trainer recorded: data, settings, cross-validated figures.
     #[serde(default)]
@@ -270,8 +277,11 @@ impl Model {
         if header.shapes != SHAPES {
             return invalid(format!("shape features {:?}; this build computes {SHAPES:?}", header.shapes));
         }
-        if header.heads.is_empty() || header.heads.len() != weights.len() {
+        if header.heads.is_empty() || header.heads.len() > MAX_HEADS || header.heads.len() != weights.len() {
             return invalid(format!("{} heads and {} weight vectors", header.heads.len(), weights.len()));
+        }
+        if header.heads.len() == 2 && header.heads[0].category == header.heads[1].category {
+            return invalid(format!("two heads for {}", header.heads[0].category));
         }
         if let Some(h) = header.heads.iter().find(|h| h.category == Category::None || !h.bias.is_finite()) {
             return invalid(format!("a head for {} with bias {}", h.category, h.bias));
@@ -394,13 +404,6 @@ impl Model {
         let map = self.map();
         ModelScorer(Arc::new((self, map)))
     }
-
-    /// A sender's raw score (before the sigmoid) for head `h`.
-    fn raw(&self, h: usize, layout: &Layout, text: f32, fixed: f32, shape: &[f32; SHAPES.len()], tokens: u32) -> f32 {
-        let w = &self.weights[h];
-        let shaped: f32 = shape.iter().enumerate().map(|(k, x)| w[layout.shape(k)] * x).sum();
-        self.header.heads[h].bias + text / (tokens as f32 + self.header.alpha).sqrt() + fixed + shaped
-    }
 }
 
 /// A model installed in an engine: shared by all its conversations.
@@ -421,7 +424,12 @@ impl Scorer for ModelScorer {
     }
 
     fn start(&self) -> Box<dyn ScorerState> {
-        Box::new(ModelState { shared: Arc::clone(&self.0), conv: ConversationCounts::default(), senders: Vec::new() })
+        Box::new(ModelState {
+            shared: Arc::clone(&self.0),
+            conv: ConversationCounts::default(),
+            senders: Vec::new(),
+            best: None,
+        })
     }
 }
 
@@ -429,7 +437,31 @@ impl Scorer for ModelScorer {
 struct Kept {
     bucket: u32,
     count: u32,
-    name: Box<str>,
+    /// The gram's name, cut at a character boundary: kept inline, without allocating.
+    name: [u8; MAX_NAME],
+    len: u8,
+}
+
+impl Kept {
+    fn name(&self) -> &str {
+        std::str::from_utf8(&self.name[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+/// Writes into a fixed buffer, dropping what does not fit whole.
+struct Inline<'a> {
+    buf: &'a mut [u8; MAX_NAME],
+    len: usize,
+}
+
+impl std::fmt::Write for Inline<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let room = MAX_NAME - self.len;
+        let take = s.floor_char_boundary(room);
+        self.buf[self.len..self.len + take].copy_from_slice(&s.as_bytes()[..take]);
+        self.len += take;
+        if take < s.len() { Err(std::fmt::Error) } else { Ok(()) }
+    }
 }
 
 #[derive(Debug)]
@@ -437,8 +469,10 @@ struct SenderState {
     name: Box<str>,
     counts: SenderCounts,
     /// Per head: the sum of gram weights, and of tactic and order weights.
-    text: Vec<f32>,
-    fixed: Vec<f32>,
+    text: [f32; MAX_HEADS],
+    fixed: [f32; MAX_HEADS],
+    /// Per head: the score without the features that change with other senders.
+    base: [f32; MAX_HEADS],
     kept: Vec<Kept>,
 }
 
@@ -448,20 +482,24 @@ struct ModelState {
     shared: Arc<(Model, ModelMap)>,
     conv: ConversationCounts,
     senders: Vec<SenderState>,
+    /// The best (sender, head, raw score) after the last message.
+    best: Option<(usize, usize, f32)>,
 }
 
 /// Longest gram name kept for an explanation, in bytes.
-const MAX_NAME: usize = 64;
+const MAX_NAME: usize = 40;
 
 impl ModelState {
-    /// The best (sender, head, raw score).
-    fn best(&self) -> Option<(usize, usize, f32)> {
+    /// The best (sender, head, raw score) now.
+    fn find_best(&self) -> Option<(usize, usize, f32)> {
         let (model, map) = &*self.shared;
+        let rate = self.conv.rate();
+        let total = self.conv.messages.max(1) as f32;
         let mut best: Option<(usize, usize, f32)> = None;
         for (i, s) in self.senders.iter().enumerate() {
-            let shape = s.counts.shape(&self.conv);
-            for h in 0..model.weights.len() {
-                let z = model.raw(h, &map.layout, s.text[h], s.fixed[h], &shape, s.counts.tokens);
+            let share = s.counts.messages as f32 / total;
+            for (h, w) in model.weights.iter().enumerate() {
+                let z = s.base[h] + w[map.layout.shape(SHARE)] * share + w[map.layout.shape(RATE)] * rate;
                 if best.is_none_or(|(_, _, b)| z > b) {
                     best = Some((i, h, z));
                 }
@@ -477,17 +515,20 @@ impl ScorerState for ModelState {
         let slot = match self.senders.iter().position(|s| &*s.name == view.sender) {
             Some(i) => i,
             None if self.senders.len() < MAX_SENDERS => {
-                let heads = self.shared.0.weights.len();
                 self.senders.push(SenderState {
                     name: view.sender.into(),
                     counts: SenderCounts::default(),
-                    text: vec![0.0; heads],
-                    fixed: vec![0.0; heads],
+                    text: [0.0; MAX_HEADS],
+                    fixed: [0.0; MAX_HEADS],
+                    base: [0.0; MAX_HEADS],
                     kept: Vec::new(),
                 });
                 self.senders.len() - 1
             }
-            None => return,
+            None => {
+                self.best = self.find_best();
+                return;
+            }
         };
         let (model, map) = &*self.shared;
         let explain_min = model.header.explain_min;
@@ -501,10 +542,10 @@ impl ScorerState for ModelState {
                 let mut strong = false;
                 for (h, w) in model.weights.iter().enumerate() {
                     text[h] += w[b];
-                    strong |= w[b].abs() >= explain_min;
+                    strong |= w[b] >= explain_min;
                 }
                 if strong {
-                    keep(kept, &model.weights[0], b, g);
+                    keep(kept, &model.weights, b, g);
                 }
             },
             |i| {
@@ -513,12 +554,22 @@ impl ScorerState for ModelState {
                 }
             },
         );
+        // What changes only with this sender's messages is summed once here.
+        let shape = s.counts.shape(&self.conv);
+        let root = (s.counts.tokens as f32 + model.header.alpha).sqrt();
+        for (h, w) in model.weights.iter().enumerate() {
+            s.base[h] = model.header.heads[h].bias
+                + s.text[h] / root
+                + s.fixed[h]
+                + PER_SENDER.iter().map(|&k| w[map.layout.shape(k)] * shape[k]).sum::<f32>();
+        }
+        self.best = self.find_best();
     }
 
     fn evidence(&self) -> ScorerEvidence {
         let (model, map) = &*self.shared;
         let name = model.header.name.clone();
-        let Some((i, h, z)) = self.best() else {
+        let Some((i, h, z)) = self.best else {
             return ScorerEvidence {
                 scorer: name,
                 probability: 0.0,
@@ -531,24 +582,44 @@ impl ScorerState for ModelState {
         let w = &model.weights[h];
         let layout = &map.layout;
         let denom = (s.counts.tokens as f32 + model.header.alpha).sqrt();
-        let mut features: Vec<(String, f32)> =
-            s.kept.iter().map(|k| (k.name.to_string(), w[k.bucket as usize] * k.count as f32 / denom)).collect();
-        let tactic = |j: u8| model.header.tactics[usize::from(j)].as_str();
+        // Contributions first, names only for the few that are shown.
+        enum Name {
+            Gram(usize),
+            Tactic(u8),
+            Order(u8, u8),
+            Shape(usize),
+        }
+        let mut weighed: Vec<(Name, f32)> = s
+            .kept
+            .iter()
+            .enumerate()
+            .map(|(k, g)| (Name::Gram(k), w[g.bucket as usize] * g.count as f32 / denom))
+            .collect();
         for (n, &b) in s.counts.order.iter().enumerate() {
-            features.push((format!("tactic:{}", tactic(b)), w[layout.tactic(usize::from(b))]));
+            weighed.push((Name::Tactic(b), w[layout.tactic(usize::from(b))]));
             for &a in &s.counts.order[..n] {
-                features.push((
-                    format!("order:{}>{}", tactic(a), tactic(b)),
-                    w[layout.order(usize::from(a), usize::from(b))],
-                ));
+                weighed.push((Name::Order(a, b), w[layout.order(usize::from(a), usize::from(b))]));
             }
         }
         for (k, x) in s.counts.shape(&self.conv).iter().enumerate() {
-            features.push((format!("shape:{}", SHAPES[k]), w[layout.shape(k)] * x));
+            weighed.push((Name::Shape(k), w[layout.shape(k)] * x));
         }
-        features.retain(|(_, c)| *c != 0.0);
-        features.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then_with(|| a.0.cmp(&b.0)));
-        features.truncate(EXPLAIN);
+        weighed.retain(|(_, c)| *c != 0.0);
+        weighed.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        let tactic = |j: u8| model.header.tactics[usize::from(j)].as_str();
+        let features = weighed
+            .into_iter()
+            .take(EXPLAIN)
+            .map(|(name, c)| {
+                let name = match name {
+                    Name::Gram(k) => s.kept[k].name().to_owned(),
+                    Name::Tactic(b) => format!("tactic:{}", tactic(b)),
+                    Name::Order(a, b) => format!("order:{}>{}", tactic(a), tactic(b)),
+                    Name::Shape(k) => format!("shape:{}", SHAPES[k]),
+                };
+                (name, c)
+            })
+            .collect();
         ScorerEvidence {
             scorer: name,
             probability: sigmoid(z),
@@ -559,35 +630,61 @@ impl ScorerState for ModelState {
     }
 
     fn probability(&self) -> f32 {
-        self.best().map_or(0.0, |(_, _, z)| sigmoid(z))
+        self.best.map_or(0.0, |(_, _, z)| sigmoid(z))
+    }
+
+    fn state_bytes(&self) -> usize {
+        use std::mem::size_of;
+        size_of::<ModelState>()
+            + self
+                .senders
+                .iter()
+                .map(|s| {
+                    size_of::<SenderState>()
+                        + s.name.len()
+                        + s.counts.order.capacity()
+                        + s.kept.capacity() * size_of::<Kept>()
+                })
+                .sum::<usize>()
     }
 
     fn category(&self) -> Category {
         let heads = &self.shared.0.header.heads;
-        self.best().map_or(heads[0].category, |(_, h, _)| heads[h].category)
+        self.best.map_or(heads[0].category, |(_, h, _)| heads[h].category)
     }
 }
 
 /// Counts a strong gram for the explanation; when the list is full, the gram whose weight
-/// times count is smallest makes room for a stronger one.
-fn keep(kept: &mut Vec<Kept>, w: &[f32], bucket: usize, gram: Gram<'_>) {
+/// (its highest head's) times count is smallest makes room for a stronger one.
+fn keep(kept: &mut Vec<Kept>, heads: &[Vec<f32>], bucket: usize, gram: Gram<'_>) {
+    let strength = |b: u32| heads.iter().map(|w| w[b as usize]).fold(f32::MIN, f32::max);
     let bucket = bucket as u32;
     if let Some(k) = kept.iter_mut().find(|k| k.bucket == bucket) {
         k.count = k.count.saturating_add(1);
         return;
     }
-    let mut name = gram.to_string();
-    name.truncate(name.floor_char_boundary(MAX_NAME));
-    let entry = Kept { bucket, count: 1, name: name.into() };
-    if kept.len() < MAX_KEPT {
-        kept.push(entry);
-        return;
-    }
-    let weight = |k: &Kept| w[k.bucket as usize].abs() * k.count as f32;
-    if let Some((i, weakest)) =
-        kept.iter().enumerate().min_by(|a, b| weight(a.1).total_cmp(&weight(b.1))).map(|(i, k)| (i, weight(k)))
-        && w[bucket as usize].abs() > weakest
-    {
-        kept[i] = entry;
+    let slot = if kept.len() < MAX_KEPT {
+        None
+    } else {
+        let weight = |k: &Kept| strength(k.bucket) * k.count as f32;
+        let Some((i, weakest)) =
+            kept.iter().enumerate().map(|(i, k)| (i, weight(k))).min_by(|a, b| a.1.total_cmp(&b.1))
+        else {
+            return;
+        };
+        if strength(bucket) <= weakest {
+            return;
+        }
+        Some(i)
+    };
+    let mut name = [0u8; MAX_NAME];
+    let mut w = Inline { buf: &mut name, len: 0 };
+    // A name too long for the buffer is cut; the error only says so.
+    let _ = std::fmt::Write::write_fmt(&mut w, format_args!("{gram}"));
+    let len = w.len as u8;
+    let entry = Kept { bucket, count: 1, name, len };
+    match slot {
+        Some(i) => kept[i] = entry,
+        None => kept.push(entry),
     }
 }

@@ -212,10 +212,11 @@ impl Dataset {
             heads.push(HeadInfo { category, bias });
             weights.push(w);
         }
-        // Only the strongest few thousand grams are worth naming in an explanation.
+        // Only the thousand grams that push hardest towards a category are worth naming in
+        // an explanation: a gram's name is made as it is read, so this bounds that cost too.
         let hashed = 1usize << config.hash_bits;
-        let mut strengths: Vec<f32> = weights.iter().flat_map(|w| w[..hashed].iter().map(|x| x.abs())).collect();
-        let keep = 4096.min(strengths.len() - 1);
+        let mut strengths: Vec<f32> = weights.iter().flat_map(|w| w[..hashed].iter().copied()).collect();
+        let keep = 1024.min(strengths.len() - 1);
         strengths.select_nth_unstable_by(keep, |a, b| b.total_cmp(a));
         let explain_min = strengths[keep].max(f32::MIN_POSITIVE);
         let mut languages: Vec<Language> = chosen
