@@ -12,6 +12,7 @@ use lurewatch_input::Format;
 mod bench;
 mod eval;
 mod indicators;
+mod pan12;
 mod render;
 mod scan;
 mod source;
@@ -46,11 +47,17 @@ enum Command {
         #[command(flatten)]
         lexicons: Lexicons,
     },
-    /// Measure detection on labelled conversation-per-line files.
+    /// Measure detection on labelled conversation-per-line files, or on a PAN 2012
+    /// directory with its official measures.
     Eval {
         /// Labelled files (`label`, `suspect`, `messages` per line).
-        #[arg(required = true)]
+        #[arg(required_unless_present = "pan12", conflicts_with = "pan12")]
         files: Vec<PathBuf>,
+        /// A directory in the PAN 2012 sexual predator identification layout (the XML
+        /// corpus and its ground truth): prints problem 1 (predator authors, F0.5) and
+        /// problem 2 (predator lines, F3).
+        #[arg(long, value_name = "DIR")]
+        pan12: Option<PathBuf>,
         /// `human` (a Markdown table) or `json`.
         #[arg(long, value_enum, default_value = "human")]
         format: OutputFormat,
@@ -227,9 +234,10 @@ fn main() -> ExitCode {
                 format.unwrap_or(if io::stdout().is_terminal() { OutputFormat::Human } else { OutputFormat::Json });
             lexicons.engine().and_then(|engine| scan::run(&engine, &files, input, format, min_level))
         }
-        Command::Eval { files, format, lexicons } => {
-            lexicons.engine().and_then(|engine| eval::run(&engine, &files, format))
-        }
+        Command::Eval { files, pan12, format, lexicons } => lexicons.engine().and_then(|engine| match pan12 {
+            Some(dir) => pan12::run(&engine, &dir, format),
+            None => eval::run(&engine, &files, format),
+        }),
         Command::Indicators { files, input, format, min_conversations, lexicons } => {
             lexicons.engine().and_then(|engine| indicators::run(&engine, &files, input, format, min_conversations))
         }

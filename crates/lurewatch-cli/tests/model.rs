@@ -192,3 +192,91 @@ fn bad_models_and_training_data_get_clear_errors() {
         .stderr(predicate::str::contains("has no label"));
     assert!(!dir.path().join("x.lwm").exists(), "nothing is written on failure");
 }
+
+fn pan12_message(line: u32, author: &str, text: &str) -> String {
+    format!("<message line=\"{line}\"><author>{author}</author><time>16:43</time><text>{text}</text></message>")
+}
+
+#[test]
+fn eval_pan12_prints_the_official_measures() {
+    let dir = tempfile::tempdir().unwrap();
+    let predator = "a".repeat(32);
+    let child = "b".repeat(32);
+    let adult = "c".repeat(32);
+    let groom = format!("{:032x}", 1);
+    let chat = format!("{:032x}", 2);
+    let mut xml = String::from("<conversations>");
+    xml.push_str(&format!("<conversation id=\"{groom}\">"));
+    for (i, (who, text)) in [
+        (&predator, "hey cutie how old are you"),
+        (&child, "im 13"),
+        (&predator, "you are so mature, this is our secret ok dont tell your mom"),
+        (&predator, "send me a pic of you and meet me after school, i can buy you a phone"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        xml.push_str(&pan12_message(i as u32 + 1, who, text));
+    }
+    xml.push_str(&format!("</conversation><conversation id=\"{chat}\">"));
+    xml.push_str(&pan12_message(1, &adult, "did you fix the build"));
+    xml.push_str(&pan12_message(2, &child, "yes, tests pass now"));
+    xml.push_str("</conversation></conversations>");
+    write(dir.path(), "corpus.xml", &xml);
+    write(dir.path(), "groundtruth-problem1.txt", &format!("{predator}\n"));
+    write(dir.path(), "groundtruth-problem2.txt", &format!("{groom}\t3\n{groom}\t4\n"));
+
+    let out = lurewatch().args(["eval", "--format", "json", "--pan12"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = &json_lines(&out.stdout)[0];
+    assert_eq!(r["conversations"], 2);
+    assert_eq!(r["messages"], 6);
+    assert_eq!(r["authors"], 3);
+    assert_eq!(r["problem1"]["correct"], 1, "{r}");
+    assert_eq!(r["problem1"]["precision"], 1.0, "{r}");
+    assert_eq!(r["problem1"]["f"], 1.0, "{r}");
+    // All three of the predator's lines are predicted; two are in the truth.
+    assert_eq!(r["problem2"]["predicted"], 3, "{r}");
+    assert_eq!(r["problem2"]["recall"], 1.0, "{r}");
+    let f3 = 10.0 * (2.0 / 3.0) / (9.0 * (2.0 / 3.0) + 1.0);
+    assert!((r["problem2"]["f"].as_f64().unwrap() - f3).abs() < 1e-9, "{r}");
+
+    lurewatch()
+        .args(["eval", "--pan12"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("| 1: predator authors | 1 | 1 | 1 | 1.000 | 1.000 | F0.5 1.000 |"));
+}
+
+#[test]
+fn eval_pan12_reads_the_toy_corpus_and_says_what_is_missing() {
+    let toy = root().join("../shared/data/pan12-toy/toy.test");
+    let out = lurewatch().args(["eval", "--format", "json", "--pan12"]).arg(&toy).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = &json_lines(&out.stdout)[0];
+    assert_eq!(r["conversations"], 9);
+    assert_eq!(r["messages"], 551);
+    assert_eq!(r["problem1"]["truth"], 5);
+    assert_eq!(r["problem2"]["truth"], 15);
+    // The training release names its files differently.
+    let train = root().join("../shared/data/pan12-toy/toy.train");
+    let out = lurewatch().args(["eval", "--format", "json", "--pan12"]).arg(&train).output().unwrap();
+    assert!(out.status.success());
+    let r = &json_lines(&out.stdout)[0];
+    assert_eq!((r["conversations"].as_u64(), r["problem1"]["truth"].as_u64()), (Some(17), Some(3)));
+
+    let empty = tempfile::tempdir().unwrap();
+    write(empty.path(), "corpus.xml", "<conversations></conversations>");
+    lurewatch()
+        .args(["eval", "--pan12"])
+        .arg(empty.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no predator list"));
+    lurewatch()
+        .args(["eval", "--pan12", "does-not-exist"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read the directory does-not-exist"));
+}
