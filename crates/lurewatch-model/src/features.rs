@@ -79,6 +79,11 @@ pub fn grams<'a>(text: &'a str, mut f: impl FnMut(u64, Gram<'a>)) {
     let mut cjk_prev: Option<usize> = None;
     let mut iter = text.char_indices().peekable();
     while let Some((i, c)) = iter.next() {
+        if c.is_ascii_alphanumeric() {
+            cjk_prev = None;
+            word_start.get_or_insert(i);
+            continue;
+        }
         let end = iter.peek().map_or(text.len(), |&(j, _)| j);
         if is_cjk(c) {
             if let Some(s) = word_start.take() {
@@ -126,9 +131,11 @@ fn word<'a>(w: &'a str, prev: &mut Option<(&'a str, u64)>, f: &mut impl FnMut(u6
     // Character trigrams of longer words: typos and spellings share most of them.
     if w.is_ascii() {
         if w.len() >= 4 {
-            for s in 0..=w.len() - 3 {
-                let g = &w[s..s + 3];
-                f(hash(SEED_CHARS, g.as_bytes()), Gram::Chars(g));
+            let b = w.as_bytes();
+            for s in 0..=b.len() - 3 {
+                // Three ASCII bytes fit in one word: no need to hash them byte by byte.
+                let packed = u64::from(b[s]) | u64::from(b[s + 1]) << 8 | u64::from(b[s + 2]) << 16;
+                f(mix(SEED_CHARS ^ packed), Gram::Chars(&w[s..s + 3]));
             }
         }
     } else if w.chars().nth(3).is_some() {

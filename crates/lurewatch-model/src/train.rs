@@ -31,6 +31,8 @@ pub struct TrainConfig {
     pub positive_weight: Option<f32>,
     /// Seed of the example order and of the folds.
     pub seed: u64,
+    /// Positive examples a language needs before the model judges grooming in it.
+    pub min_language_positives: usize,
 }
 
 impl Default for TrainConfig {
@@ -43,6 +45,7 @@ impl Default for TrainConfig {
             l2: 1e-6,
             positive_weight: None,
             seed: 20_121_234,
+            min_language_positives: 20,
         }
     }
 }
@@ -219,14 +222,14 @@ impl Dataset {
         let keep = 1024.min(strengths.len() - 1);
         strengths.select_nth_unstable_by(keep, |a, b| b.total_cmp(a));
         let explain_min = strengths[keep].max(f32::MIN_POSITIVE);
-        let mut languages: Vec<Language> = chosen
-            .iter()
-            .map(|&i| &self.examples[i])
-            .filter(|e| e.label != Category::None)
-            .map(|e| self.conversations[e.conversation as usize].language)
-            .collect();
+        // The model judges grooming only in languages it saw enough of it in.
+        let mut per_language: HashMap<Language, usize> = HashMap::new();
+        for e in chosen.iter().map(|&i| &self.examples[i]).filter(|e| e.label != Category::None) {
+            *per_language.entry(self.conversations[e.conversation as usize].language).or_default() += 1;
+        }
+        let mut languages: Vec<Language> =
+            per_language.into_iter().filter(|&(_, n)| n >= config.min_language_positives).map(|(l, _)| l).collect();
         languages.sort_unstable();
-        languages.dedup();
         let header = Header {
             format: FORMAT_VERSION,
             name: name.to_owned(),

@@ -32,7 +32,7 @@ const ORDINARY: &[&[&str]] = &[
 ];
 
 fn config() -> TrainConfig {
-    TrainConfig { hash_bits: 12, epochs: 30, ..TrainConfig::default() }
+    TrainConfig { hash_bits: 12, epochs: 30, min_language_positives: 3, ..TrainConfig::default() }
 }
 
 fn dataset() -> (Engine, Dataset) {
