@@ -236,14 +236,18 @@ fn model_alone(
                 (false, false) => tn += 1,
             }
         }
-        let ratio = |a: u32, b: u32| if b == 0 { f64::NAN } else { f64::from(a) / f64::from(b) };
+        let ratio = |a: u32, b: u32| (b > 0).then(|| f64::from(a) / f64::from(b));
         let (p, r) = (ratio(tp, tp + fp), ratio(tp, tp + fn_));
+        let f1 = p.zip(r).map(|(p, r)| if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 });
+        let show = |x: Option<f64>, digits: usize| x.map_or_else(|| "—".to_owned(), |x| format!("{x:.digits$}"));
         writeln!(
             log,
-            "  {}: {tp} {fp} {fn_} {tn}; {p:.3} {r:.3} {:.3} {:.4}",
+            "  {}: {tp} {fp} {fn_} {tn}; {} {} {} {}",
             f.name,
-            2.0 * p * r / (p + r),
-            ratio(fp, fp + tn)
+            show(p, 3),
+            show(r, 3),
+            show(f1, 3),
+            show(ratio(fp, fp + tn), 4)
         )?;
     }
     Ok(())

@@ -253,7 +253,8 @@ pub struct Model {
     weights: Vec<Vec<f32>>,
 }
 
-fn checksum(bytes: &[u8]) -> u64 {
+/// The checksum a model file ends with, over everything before it (little-endian).
+pub fn checksum(bytes: &[u8]) -> u64 {
     features::hash(0x6c77_6d6f_6465_6c31, bytes)
 }
 
@@ -377,8 +378,13 @@ impl Model {
         let header_bytes = rest.get(..header_len).ok_or_else(truncated)?;
         let header: Header =
             serde_json::from_slice(header_bytes).map_err(|e| ModelError::Invalid(format!("header: {e}")))?;
-        if !(8..=24).contains(&header.hash_bits) {
-            return Err(ModelError::Invalid(format!("hash_bits {} is outside 8..=24", header.hash_bits)));
+        if !(8..=24).contains(&header.hash_bits) || header.tactics.len() > 64 || header.heads.len() > MAX_HEADS {
+            return Err(ModelError::Invalid(format!(
+                "hash_bits {} (8..=24), {} tactics (at most 64), {} heads (at most {MAX_HEADS})",
+                header.hash_bits,
+                header.tactics.len(),
+                header.heads.len()
+            )));
         }
         let dims = ModelMap::new(header.hash_bits, &header.tactics).layout.dims();
         let floats = &rest[header_len..];
