@@ -27,7 +27,8 @@ pub struct TrainConfig {
     /// L2 penalty on the weights.
     pub l2: f32,
     /// Weight of a positive example relative to a negative one; by default the square
-    /// root of the class ratio.
+    /// root of the class ratio. Within it, every group (file) of positives weighs the same
+    /// in total, so that one large source does not teach the model its style alone.
     pub positive_weight: Option<f32>,
     /// Seed of the example order and of the folds.
     pub seed: u64,
@@ -249,6 +250,16 @@ impl Dataset {
         let positives = chosen.iter().filter(|&&i| self.examples[i].label == category).count().max(1);
         let negatives = (chosen.len() - positives).max(1);
         let pw = config.positive_weight.unwrap_or_else(|| (negatives as f32 / positives as f32).sqrt()).max(1.0);
+        // Each group of positives weighs the same in total.
+        let mut per_group: HashMap<u32, usize> = HashMap::new();
+        for &i in chosen.iter().filter(|&&i| self.examples[i].label == category) {
+            *per_group.entry(self.conversations[self.examples[i].conversation as usize].group).or_default() += 1;
+        }
+        let groups = per_group.len().max(1) as f32;
+        let group_weight = |i: usize| {
+            let g = self.conversations[self.examples[i].conversation as usize].group;
+            positives as f32 / (groups * per_group.get(&g).copied().unwrap_or(1) as f32)
+        };
         let mut w = vec![0f32; dims];
         let mut g2 = vec![0f32; dims];
         let (mut bias, mut gb2) = (0f32, 0f32);
@@ -262,7 +273,7 @@ impl Dataset {
                 let y = ex.label == category;
                 let z = bias + ex.features.iter().map(|&(j, x)| w[j as usize] * x).sum::<f32>();
                 let p = 1.0 / (1.0 + (-z).exp());
-                let g = if y { (p - 1.0) * pw } else { p };
+                let g = if y { (p - 1.0) * pw * group_weight(i) } else { p };
                 for &(j, x) in &ex.features {
                     let j = j as usize;
                     let gj = g * x + config.l2 * w[j];
