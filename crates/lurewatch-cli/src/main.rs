@@ -11,6 +11,7 @@ use lurewatch_input::Format;
 
 mod bench;
 mod eval;
+mod hash;
 mod indicators;
 mod pan12;
 mod render;
@@ -116,6 +117,22 @@ enum Command {
         format: OutputFormat,
         #[command(flatten)]
         lexicons: Lexicons,
+    },
+    /// PDQ perceptual hashes of images (JPEG, PNG, WebP, GIF, BMP): `hash,quality,file`
+    /// a line, as hash-sharing programs exchange them. Directories are walked.
+    ///
+    /// Only hashes leave this command: the images cannot be rebuilt from them. Exit code 0
+    /// when every file was hashed, 2 when any could not be (each is reported on stderr).
+    Hash {
+        /// Image files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// `text` (`hash,quality,file`) or `json`.
+        #[arg(long, value_enum, default_value = "text")]
+        format: hash::Output,
+        /// Also print the hashes of the image rotated and flipped (7 more; in JSON named).
+        #[arg(long)]
+        dihedral: bool,
     },
     /// Measure throughput per core and peak memory.
     Bench {
@@ -246,6 +263,7 @@ fn main() -> ExitCode {
             let options = train::Options { files, out, folds, max_fpr, name, config, format };
             train::run(|| lexicons.lexicon(), &options)
         }
+        Command::Hash { paths, format, dihedral } => hash::run(&paths, format, dihedral),
         Command::Bench { files, input, seconds, lexicons } => {
             let start = std::time::Instant::now();
             lexicons.engine().and_then(|engine| bench::run(&engine, start.elapsed(), &files, input, seconds))

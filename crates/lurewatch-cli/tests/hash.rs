@@ -1,0 +1,86 @@
+//! `lurewatch hash` on Meta's PDQ test images (`../shared/data/pdq`, beside the repository).
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn images() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/pdq/images");
+    assert!(dir.is_dir(), "the PDQ test images are missing: expected {}", dir.display());
+    dir
+}
+
+fn lurewatch() -> Command {
+    Command::cargo_bin("lurewatch").unwrap()
+}
+
+#[test]
+fn prints_hash_quality_and_file_as_the_reference_does() {
+    let file = images().join("bridge-mods/aaa-orig.jpg");
+    lurewatch()
+        .arg("hash")
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(format!("d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22,100,{}\n", file.display()));
+}
+
+#[test]
+fn walks_directories_and_passes_over_other_files() {
+    let out = lurewatch().arg("hash").arg(images().join("misc-images")).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // c.png, small.jpg, wee.jpg and the 14 images of modes/ (its README is not an image).
+    assert_eq!(lines.len(), 17, "{text}");
+    assert!(lines.iter().all(|l| l.len() > 66 && l.as_bytes()[64] == b','), "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 files in the directories are not images"));
+    let sorted = {
+        let mut s = lines.clone();
+        s.sort_by_key(|l| l.split(',').nth(2).unwrap().to_owned());
+        s
+    };
+    assert_eq!(lines, sorted, "files in name order");
+}
+
+#[test]
+fn json_gives_the_eight_orientations_and_the_size() {
+    let out = lurewatch()
+        .args(["hash", "--format", "json", "--dihedral"])
+        .arg(images().join("reg-test-input/dih/bridge-1-original.jpg"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["width"], 1600);
+    assert_eq!(v["height"], 1004);
+    assert_eq!(v["quality"], 100);
+    let d = v["dihedral"].as_array().unwrap();
+    assert_eq!(d.len(), 8);
+    assert_eq!(d[0], v["hash"]);
+    assert_eq!(d[1], "f0a10efd51c83d429053d48d0fffbc52e34e0e17ada956a9d29685211ea9e58f");
+}
+
+#[test]
+fn a_broken_file_is_reported_and_the_rest_still_hashed() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("evidence.jpg");
+    let jpeg = std::fs::read(images().join("misc-images/small.jpg")).unwrap();
+    std::fs::write(&broken, &jpeg[..200]).unwrap();
+    let good = images().join("misc-images/wee.jpg");
+    lurewatch()
+        .arg("hash")
+        .arg(&broken)
+        .arg(&good)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("wee.jpg"))
+        .stdout(predicate::str::contains("evidence.jpg").not())
+        .stderr(predicate::str::contains("evidence.jpg: corrupt or truncated image"))
+        .stderr(predicate::str::contains("1 of 2 files could not be hashed"));
+    lurewatch()
+        .args(["hash", "no-such-file.png"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such-file.png"));
+}

@@ -1,0 +1,98 @@
+//! Decoding images for hashing, with bounded memory: the format is sniffed from the bytes,
+//! dimensions and allocations are limited before pixels are decoded, and large images are
+//! brought to 512×512 by nearest-neighbour sampling first, as the reference hasher does.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageReader, Limits};
+
+/// Largest width or height decoded.
+pub const MAX_DIMENSION: u32 = 16_384;
+/// Most memory a decoder may allocate.
+pub const MAX_ALLOC: u64 = 512 << 20;
+/// Side to which larger images are sampled down before hashing.
+pub const DOWNSAMPLE: usize = 512;
+
+/// Why an image could not be hashed.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    /// The bytes are not an image format lurewatch reads.
+    #[error("not an image in a supported format (JPEG, PNG, WebP, GIF, BMP)")]
+    Unsupported,
+    /// The image is larger than the limits allow (a decompression bomb, or just too big).
+    #[error("image too large: {0}")]
+    TooLarge(String),
+    /// The file is truncated or corrupt.
+    #[error("corrupt or truncated image: {0}")]
+    Corrupt(String),
+}
+
+/// A luminance image ready for [`crate::pdq::hash_luma`].
+#[derive(Debug, Clone)]
+pub struct Luma {
+    /// Values 0–255, row-major.
+    pub pixels: Vec<f32>,
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// The size of the image as decoded, before sampling down.
+    pub original: (u32, u32),
+}
+
+/// Decodes `bytes` to the luminance the hash is computed on.
+pub fn luma(bytes: &[u8]) -> Result<Luma, ImageError> {
+    let mut reader =
+        ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    if reader.format().is_none() {
+        return Err(ImageError::Unsupported);
+    }
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_DIMENSION);
+    limits.max_image_height = Some(MAX_DIMENSION);
+    limits.max_alloc = Some(MAX_ALLOC);
+    reader.limits(limits);
+    let image = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(l) => ImageError::TooLarge(l.to_string()),
+        image::ImageError::Unsupported(u) => ImageError::Corrupt(u.to_string()),
+        other => ImageError::Corrupt(other.to_string()),
+    })?;
+    Ok(to_luma(&image))
+}
+
+/// Source index of output `x` of `new` when `old` is sampled down by nearest neighbour.
+fn nearest(x: usize, old: usize, new: usize) -> usize {
+    ((x as f64 * old as f64 / new as f64) as usize).min(old - 1)
+}
+
+fn to_luma(image: &DynamicImage) -> Luma {
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    let (nw, nh) = if w > DOWNSAMPLE || h > DOWNSAMPLE { (DOWNSAMPLE, DOWNSAMPLE) } else { (w, h) };
+    let cols: Vec<usize> = (0..nw).map(|x| nearest(x, w, nw)).collect();
+    let rows: Vec<usize> = (0..nh).map(|y| nearest(y, h, nh)).collect();
+    let mut pixels = Vec::with_capacity(nw * nh);
+    let grey = matches!(
+        image,
+        DynamicImage::ImageLuma8(_)
+            | DynamicImage::ImageLumaA8(_)
+            | DynamicImage::ImageLuma16(_)
+            | DynamicImage::ImageLumaA16(_)
+    );
+    if grey {
+        let g = image.to_luma8();
+        for &y in &rows {
+            for &x in &cols {
+                pixels.push(f32::from(g.get_pixel(x as u32, y as u32).0[0]));
+            }
+        }
+    } else {
+        let rgb = image.to_rgb8();
+        for &y in &rows {
+            for &x in &cols {
+                let [r, g, b] = rgb.get_pixel(x as u32, y as u32).0;
+                pixels.push(0.299f32 * f32::from(r) + 0.587f32 * f32::from(g) + 0.114f32 * f32::from(b));
+            }
+        }
+    }
+    Luma { pixels, width: nw, height: nh, original: (image.width(), image.height()) }
+}

@@ -1,0 +1,19 @@
+//! The image side of lurewatch: PDQ perceptual hashes of photos, video frames and
+//! screenshots, so that the same (or a slightly edited) picture is recognised wherever it
+//! turns up, and decoding that keeps hostile files within bounds.
+//!
+//! - [`pdq`]: the hash itself, pure arithmetic on a luminance buffer, with its quality
+//!   score and the eight rotated and flipped variants.
+//! - [`decode`]: bytes to luminance, limited in size and memory.
+
+pub mod decode;
+pub mod pdq;
+
+pub use decode::{ImageError, Luma};
+pub use pdq::{Hashed, Pdq};
+
+/// Decodes an image and hashes it.
+pub fn hash_image(bytes: &[u8]) -> Result<Hashed, ImageError> {
+    let l = decode::luma(bytes)?;
+    Ok(pdq::hash_luma(&l.pixels, l.width, l.height))
+}
