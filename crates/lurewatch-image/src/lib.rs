@@ -5,8 +5,11 @@
 //! - [`pdq`]: the hash itself, pure arithmetic on a luminance buffer, with its quality
 //!   score and the eight rotated and flipped variants.
 //! - [`decode`]: bytes to luminance, limited in size and memory.
+//! - [`index`]: hash banks in the forms hash-sharing programs exchange, and exact
+//!   Hamming-distance search over millions of hashes.
 
 pub mod decode;
+pub mod index;
 pub mod pdq;
 
 pub use decode::{ImageError, Luma};
