@@ -14,6 +14,7 @@ mod eval;
 mod hash;
 mod indicators;
 mod pan12;
+mod qr;
 mod render;
 mod scan;
 mod source;
@@ -133,6 +134,20 @@ enum Command {
         /// Also print the hashes of the image rotated and flipped (7 more; in JSON named).
         #[arg(long)]
         dihedral: bool,
+    },
+    /// Read the QR codes in screenshots and photos (payment codes, app download codes) and
+    /// the indicators in each: payees, links, accounts, amounts.
+    ///
+    /// Exit code 0 when no code was found, 1 when one was, 2 on any error.
+    Qr {
+        /// Image files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// `human` or `json` (one object a file).
+        #[arg(long, value_enum, default_value = "human")]
+        format: OutputFormat,
+        #[command(flatten)]
+        lexicons: Lexicons,
     },
     /// Measure throughput per core and peak memory.
     Bench {
@@ -264,6 +279,9 @@ fn main() -> ExitCode {
             train::run(|| lexicons.lexicon(), &options)
         }
         Command::Hash { paths, format, dihedral } => hash::run(&paths, format, dihedral),
+        Command::Qr { files, format, lexicons } => {
+            lexicons.engine().and_then(|engine| qr::run(&engine, &files, format))
+        }
         Command::Bench { files, input, seconds, lexicons } => {
             let start = std::time::Instant::now();
             lexicons.engine().and_then(|engine| bench::run(&engine, start.elapsed(), &files, input, seconds))

@@ -84,3 +84,53 @@ fn a_broken_file_is_reported_and_the_rest_still_hashed() {
         .code(2)
         .stderr(predicate::str::contains("no-such-file.png"));
 }
+
+/// A PNG with one QR code of `text`, 6 pixels a module, on a white page.
+fn qr_png(text: &str) -> Vec<u8> {
+    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+    let (w, colors) = (code.width() as u32, code.to_colors());
+    let side = (w + 8) * 6;
+    let img = image::GrayImage::from_fn(side + 200, side + 300, |x, y| {
+        let (mx, my) = ((x / 6) as i64 - 4, (y / 6) as i64 - 4);
+        let inside = mx >= 0 && my >= 0 && (mx as u32) < w && (my as u32) < w;
+        image::Luma([if inside && colors[(my as u32 * w + mx as u32) as usize] == qrcode::Color::Dark {
+            0
+        } else {
+            255
+        }])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn qr_reads_the_code_and_its_indicators() {
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("screenshot.png");
+    std::fs::write(&shot, qr_png("hxxps://live-chat.top/download/vchat.apk")).unwrap();
+    let list = dir.path().join("bad.txt");
+    std::fs::write(&list, "live-chat.top\n").unwrap();
+    let out = lurewatch().args(["qr", "--format", "json", "--block-list"]).arg(&list).arg(&shot).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let code = &v["codes"][0];
+    assert_eq!(code["payload"], "hxxps://live-chat.top/download/vchat.apk");
+    let url = code["indicators"].as_array().unwrap().iter().find(|i| i["kind"] == "url").unwrap();
+    assert_eq!(url["value"], "live-chat.top/download/vchat.apk");
+    let flags = url["flags"].as_array().unwrap();
+    assert!(flags.iter().any(|f| f == "app_download") && flags.iter().any(|f| f == "defanged"), "{url}");
+    assert!(url["listed"].as_str().unwrap().ends_with("bad.txt"), "{url}");
+
+    lurewatch()
+        .args(["qr"])
+        .arg(&shot)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("1 QR code(s)"))
+        .stdout(predicate::str::contains("KNOWN BAD").not());
+    let blank = dir.path().join("blank.png");
+    let page = image::GrayImage::from_pixel(300, 300, image::Luma([255]));
+    page.save(&blank).unwrap();
+    lurewatch().args(["qr"]).arg(&blank).assert().code(0).stdout(predicate::str::contains("0 QR code(s)"));
+}

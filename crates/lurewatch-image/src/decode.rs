@@ -42,6 +42,38 @@ pub struct Luma {
 
 /// Decodes `bytes` to the luminance the hash is computed on.
 pub fn luma(bytes: &[u8]) -> Result<Luma, ImageError> {
+    Ok(to_luma(&open(bytes)?))
+}
+
+/// A greyscale image at up to `max_side` pixels a side (sampled down by nearest neighbour
+/// when larger, keeping the aspect ratio): what a QR reader looks at.
+#[derive(Debug, Clone)]
+pub struct Grey {
+    /// Values, row-major.
+    pub pixels: Vec<u8>,
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+}
+
+/// Decodes `bytes` to greyscale, at most `max_side` pixels a side.
+pub fn grey(bytes: &[u8], max_side: usize) -> Result<Grey, ImageError> {
+    let g = open(bytes)?.to_luma8();
+    let (w, h) = (g.width() as usize, g.height() as usize);
+    let scale = (w.max(h) as f64 / max_side.max(1) as f64).max(1.0);
+    let (nw, nh) = (((w as f64 / scale) as usize).max(1), ((h as f64 / scale) as usize).max(1));
+    let mut pixels = Vec::with_capacity(nw * nh);
+    for y in 0..nh {
+        for x in 0..nw {
+            pixels.push(g.get_pixel(nearest(x, w, nw) as u32, nearest(y, h, nh) as u32).0[0]);
+        }
+    }
+    Ok(Grey { pixels, width: nw, height: nh })
+}
+
+/// Decodes with the limits; the format is sniffed from the bytes.
+fn open(bytes: &[u8]) -> Result<DynamicImage, ImageError> {
     let mut reader =
         ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| ImageError::Corrupt(e.to_string()))?;
     if reader.format().is_none() {
@@ -52,12 +84,11 @@ pub fn luma(bytes: &[u8]) -> Result<Luma, ImageError> {
     limits.max_image_height = Some(MAX_DIMENSION);
     limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
-    let image = reader.decode().map_err(|e| match e {
+    reader.decode().map_err(|e| match e {
         image::ImageError::Limits(l) => ImageError::TooLarge(l.to_string()),
         image::ImageError::Unsupported(u) => ImageError::Corrupt(u.to_string()),
         other => ImageError::Corrupt(other.to_string()),
-    })?;
-    Ok(to_luma(&image))
+    })
 }
 
 /// Source index of output `x` of `new` when `old` is sampled down by nearest neighbour.

@@ -5,12 +5,14 @@
 //! - [`pdq`]: the hash itself, pure arithmetic on a luminance buffer, with its quality
 //!   score and the eight rotated and flipped variants.
 //! - [`decode`]: bytes to luminance, limited in size and memory.
+//! - [`qr`]: QR codes in screenshots (payment and download codes), as text.
 //! - [`index`]: hash banks in the forms hash-sharing programs exchange, and exact
 //!   Hamming-distance search over millions of hashes.
 
 pub mod decode;
 pub mod index;
 pub mod pdq;
+pub mod qr;
 
 pub use decode::{ImageError, Luma};
 pub use pdq::{Hashed, Pdq};
