@@ -131,9 +131,19 @@ enum Command {
         /// `text` (`hash,quality,file`) or `json`.
         #[arg(long, value_enum, default_value = "text")]
         format: hash::Output,
-        /// Also print the hashes of the image rotated and flipped (7 more; in JSON named).
+        /// Also print the hashes of the image rotated and flipped (7 more, in the order
+        /// rotate90, rotate180, rotate270, flipx, flipy, flipplus1, flipminus1).
         #[arg(long)]
         dihedral: bool,
+        /// A bank of known hashes (`HASH[,QUALITY[,LABEL]]` lines, CSV, or the reference
+        /// tools' form) to match every image against, in all eight orientations; exit
+        /// code 1 when any image matches. Repeatable.
+        #[arg(long, value_name = "FILE")]
+        bank: Vec<PathBuf>,
+        /// Largest number of differing bits that still counts as a match.
+        #[arg(long, default_value_t = lurewatch_image::index::DEFAULT_DISTANCE,
+              value_parser = clap::value_parser!(u32).range(0..=256))]
+        distance: u32,
     },
     /// Read the QR codes in screenshots and photos (payment codes, app download codes) and
     /// the indicators in each: payees, links, accounts, amounts.
@@ -278,7 +288,9 @@ fn main() -> ExitCode {
             let options = train::Options { files, out, folds, max_fpr, name, config, format };
             train::run(|| lexicons.lexicon(), &options)
         }
-        Command::Hash { paths, format, dihedral } => hash::run(&paths, format, dihedral),
+        Command::Hash { paths, format, dihedral, bank, distance } => {
+            hash::run(&paths, format, dihedral, &bank, distance)
+        }
         Command::Qr { files, format, lexicons } => {
             lexicons.engine().and_then(|engine| qr::run(&engine, &files, format))
         }

@@ -134,3 +134,40 @@ fn qr_reads_the_code_and_its_indicators() {
     page.save(&blank).unwrap();
     lurewatch().args(["qr"]).arg(&blank).assert().code(0).stdout(predicate::str::contains("0 QR code(s)"));
 }
+
+#[test]
+fn images_are_matched_against_a_bank_in_every_orientation() {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = dir.path().join("bank.csv");
+    std::fs::write(
+        &bank,
+        "hash,quality,label\n\
+         d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22,100,case 12 photo 1\n\
+         0000000000000000000000000000000000000000000000000000000000000000,10,too plain to match\n\
+         not a hash\n",
+    )
+    .unwrap();
+    let rotated = images().join("reg-test-input/dih/bridge-2-rotate-90.jpg");
+    let other = images().join("misc-images/c.png");
+    let out =
+        lurewatch().args(["hash", "--format", "json", "--bank"]).arg(&bank).arg(&rotated).arg(&other).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "a match exits 1");
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let m = &lines[0]["matches"][0];
+    assert_eq!(m["label"], "case 12 photo 1");
+    assert_eq!(m["orientation"], "rotate270", "turning the rotated photo back matches");
+    assert!(m["distance"].as_u64().unwrap() <= 31);
+    assert_eq!(lines[1]["matches"].as_array().unwrap().len(), 0);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("line 4: not a PDQ hash"), "{err}");
+    assert!(err.contains("1 bank hashes of quality below 50"), "{err}");
+    // Nothing within 0 bits: exit 0.
+    lurewatch().args(["hash", "--distance", "0", "--bank"]).arg(&bank).arg(&other).assert().code(0);
+    lurewatch()
+        .args(["hash", "--bank", "no-such-bank.csv"])
+        .arg(&other)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read the bank no-such-bank.csv"));
+}
