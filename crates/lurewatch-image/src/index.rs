@@ -3,11 +3,14 @@
 //! A [`Bank`] is a list of PDQ hashes with their quality and a label, read from and written
 //! to the plain forms hash-sharing programs exchange. An [`Index`] answers "which bank hashes
 //! are within distance `d` of this one" exactly, by multi-index hashing: the 256 bits are
-//! sixteen 16-bit words, and two hashes within distance `d` agree within `⌊d/16⌋` bits on at
-//! least one word (pigeonhole). Each word has a table from its 65,536 values to the hashes
-//! holding it; a query probes, in each table, the values within that radius of its own word
-//! (17 probes a word at PDQ's usual distance 31) and checks the full distance of what it
-//! finds. Results equal a scan of every hash (property-tested).
+//! eight 32-bit chunks, and two hashes within distance `d = 8r + a` (`a < 8`) agree within
+//! `r` bits on one of the first `a + 1` chunks or within `r − 1` bits on one of the others
+//! (pigeonhole). Each chunk has a table: its entries sorted by the chunk's value, grouped by
+//! the upper 16 bits, with the lower 16 bits kept beside each entry. A query visits, for each
+//! variant of its upper half within the radius, one group, and compares lower halves there:
+//! at PDQ's usual distance 31 that is 697 small, contiguous groups a chunk, and only the few
+//! entries that pass are checked in full. Results equal a scan of every hash
+//! (property-tested).
 
 use std::fmt::Write as _;
 
@@ -109,10 +112,20 @@ fn truncate(s: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Index {
     hashes: Vec<Pdq>,
-    /// Per word: where each of the 65,536 values starts in `ids` (65,537 offsets).
-    offsets: Vec<Vec<u32>>,
-    /// Per word: hash numbers, grouped by the word's value.
-    ids: Vec<Vec<u32>>,
+    chunks: Vec<Chunk>,
+    /// The upper-half variants within three bits, made once.
+    masks: Vec<(u16, u32)>,
+}
+
+/// One 32-bit chunk's table.
+#[derive(Debug, Clone)]
+struct Chunk {
+    /// Where each value of the upper 16 bits starts (65,537 offsets).
+    offsets: Vec<u32>,
+    /// The lower 16 bits of each entry, grouped by the upper 16.
+    low: Vec<u16>,
+    /// The hash number of each entry.
+    ids: Vec<u32>,
 }
 
 /// A hash found near the query.
@@ -124,31 +137,67 @@ pub struct Match {
     pub distance: u32,
 }
 
+/// Chunk `c` (0–7) of a hash: words `2c` (lower half) and `2c + 1` (upper half).
+fn chunk(h: &Pdq, c: usize) -> (u16, u16) {
+    (h.0[2 * c + 1], h.0[2 * c])
+}
+
+/// The 697 16-bit masks with at most three bits set, with their number of bits: flipping
+/// them gives every value within distance three.
+fn masks() -> Vec<(u16, u32)> {
+    let mut out = vec![(0u16, 0u32)];
+    for i in 0..16 {
+        out.push((1 << i, 1));
+        for j in i + 1..16 {
+            out.push(((1 << i) | (1 << j), 2));
+            for k in j + 1..16 {
+                out.push(((1 << i) | (1 << j) | (1 << k), 3));
+            }
+        }
+    }
+    out
+}
+
 impl Index {
     /// Indexes `hashes` (at most `u32::MAX`); their positions are the ids of matches.
     pub fn new(hashes: Vec<Pdq>) -> Index {
         let n = hashes.len();
-        let mut offsets = Vec::with_capacity(16);
-        let mut ids = Vec::with_capacity(16);
-        for w in 0..16 {
-            let mut counts = vec![0u32; 65_537];
-            for h in &hashes {
-                counts[usize::from(h.0[w]) + 1] += 1;
-            }
-            for v in 1..counts.len() {
-                counts[v] += counts[v - 1];
-            }
-            let mut next = counts.clone();
-            let mut table = vec![0u32; n];
-            for (i, h) in hashes.iter().enumerate() {
-                let slot = &mut next[usize::from(h.0[w])];
-                table[*slot as usize] = i as u32;
-                *slot += 1;
-            }
-            offsets.push(counts);
-            ids.push(table);
-        }
-        Index { hashes, offsets, ids }
+        let chunks = (0..8)
+            .map(|c| {
+                let mut offsets = vec![0u32; 65_537];
+                for h in &hashes {
+                    offsets[usize::from(chunk(h, c).0) + 1] += 1;
+                }
+                for v in 1..offsets.len() {
+                    offsets[v] += offsets[v - 1];
+                }
+                let mut next = offsets.clone();
+                let (mut low, mut ids) = (vec![0u16; n], vec![0u32; n]);
+                for (i, h) in hashes.iter().enumerate() {
+                    let (high, lo) = chunk(h, c);
+                    let slot = &mut next[usize::from(high)];
+                    low[*slot as usize] = lo;
+                    ids[*slot as usize] = i as u32;
+                    *slot += 1;
+                }
+                // Within each group, entries in order of their lower half, so that an exact
+                // lower half is found by binary search.
+                for g in 0..65_536 {
+                    let (a, b) = (offsets[g] as usize, offsets[g + 1] as usize);
+                    if b - a > 1 {
+                        let mut pairs: Vec<(u16, u32)> =
+                            low[a..b].iter().copied().zip(ids[a..b].iter().copied()).collect();
+                        pairs.sort_unstable();
+                        for (k, (l, i)) in pairs.into_iter().enumerate() {
+                            low[a + k] = l;
+                            ids[a + k] = i;
+                        }
+                    }
+                }
+                Chunk { offsets, low, ids }
+            })
+            .collect();
+        Index { hashes, chunks, masks: masks() }
     }
 
     /// The bank's hashes of quality at least [`MIN_QUALITY`], with their positions in the
@@ -176,36 +225,50 @@ impl Index {
     /// Bytes the index holds.
     pub fn memory_bytes(&self) -> usize {
         self.hashes.capacity() * size_of::<Pdq>()
-            + self.offsets.iter().map(|o| o.capacity() * 4).sum::<usize>()
-            + self.ids.iter().map(|t| t.capacity() * 4).sum::<usize>()
+            + self
+                .chunks
+                .iter()
+                .map(|c| c.offsets.capacity() * 4 + c.low.capacity() * 2 + c.ids.capacity() * 4)
+                .sum::<usize>()
     }
 
     /// Every indexed hash within `max_distance` of `query`, by id.
     pub fn query(&self, query: &Pdq, max_distance: u32) -> Vec<Match> {
-        let radius = max_distance / 16;
-        // Beyond two bits a word, probing costs more than looking at everything.
-        if radius > 2 {
+        let (r, a) = (max_distance / 8, max_distance % 8);
+        // Beyond three bits a chunk, visiting groups costs more than looking at everything.
+        if r > 3 {
             return self.scan(query, max_distance);
         }
         let mut found = Vec::new();
-        for w in 0..16 {
-            let value = query.0[w];
-            let mut probe = |v: u16| {
-                let (a, b) = (self.offsets[w][usize::from(v)] as usize, self.offsets[w][usize::from(v) + 1] as usize);
-                for &id in &self.ids[w][a..b] {
+        for (c, table) in self.chunks.iter().enumerate() {
+            // The first `a + 1` chunks within `r`, the others within `r - 1`.
+            let Some(radius) = (if (c as u32) <= a { Some(r) } else { r.checked_sub(1) }) else { continue };
+            let (high, low) = chunk(query, c);
+            for &(mask, flips) in self.masks.iter().filter(|&&(_, f)| f <= radius) {
+                let v = usize::from(high ^ mask);
+                let (start, end) = (table.offsets[v] as usize, table.offsets[v + 1] as usize);
+                let group = &table.low[start..end];
+                let left = radius - flips;
+                let mut check = |k: usize| {
+                    let id = table.ids[start + k];
                     let d = self.hashes[id as usize].distance(query);
                     if d <= max_distance {
                         found.push(Match { id, distance: d });
                     }
-                }
-            };
-            probe(value);
-            if radius >= 1 {
-                for i in 0..16 {
-                    probe(value ^ (1 << i));
-                    if radius >= 2 {
-                        for j in i + 1..16 {
-                            probe(value ^ (1 << i) ^ (1 << j));
+                };
+                if left <= 1 {
+                    // Few lower halves qualify: look each up.
+                    let exact = std::iter::once(low);
+                    let near = (0..16).filter(|_| left == 1).map(|i| low ^ (1 << i));
+                    for want in exact.chain(near) {
+                        let from = group.partition_point(|&l| l < want);
+                        let run = group[from..].iter().take_while(|&&l| l == want).count();
+                        (from..from + run).for_each(&mut check);
+                    }
+                } else {
+                    for (k, &lo) in group.iter().enumerate() {
+                        if (lo ^ low).count_ones() <= left {
+                            check(k);
                         }
                     }
                 }
