@@ -1,10 +1,14 @@
 //! Decoding images for hashing, with bounded memory: the format is sniffed from the bytes,
 //! dimensions and allocations are limited before pixels are decoded, and large images are
 //! brought to 512×512 by nearest-neighbour sampling first, as the reference hasher does.
+//!
+//! JPEG is decoded by libjpeg-turbo, like the reference: other decoders round a few pixels
+//! differently, which flips a few bits of low-detail images. A JPEG libjpeg cannot convert
+//! to RGB (CMYK) goes to the pure-Rust decoder.
 
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageReader, Limits};
+use image::{DynamicImage, GrayImage, ImageFormat, ImageReader, Limits, RgbImage};
 
 /// Largest width or height decoded.
 pub const MAX_DIMENSION: u32 = 16_384;
@@ -76,8 +80,14 @@ pub fn grey(bytes: &[u8], max_side: usize) -> Result<Grey, ImageError> {
 fn open(bytes: &[u8]) -> Result<DynamicImage, ImageError> {
     let mut reader =
         ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| ImageError::Corrupt(e.to_string()))?;
-    if reader.format().is_none() {
-        return Err(ImageError::Unsupported);
+    match reader.format() {
+        None => return Err(ImageError::Unsupported),
+        Some(ImageFormat::Jpeg) => {
+            if let Some(image) = libjpeg(bytes)? {
+                return Ok(image);
+            }
+        }
+        Some(_) => {}
     }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_DIMENSION);
@@ -89,6 +99,42 @@ fn open(bytes: &[u8]) -> Result<DynamicImage, ImageError> {
         image::ImageError::Unsupported(u) => ImageError::Corrupt(u.to_string()),
         other => ImageError::Corrupt(other.to_string()),
     })
+}
+
+/// Decodes a JPEG with libjpeg-turbo; `None` for colour spaces it does not turn into RGB.
+fn libjpeg(bytes: &[u8]) -> Result<Option<DynamicImage>, ImageError> {
+    use mozjpeg::ColorSpace;
+    // libjpeg reports errors by unwinding (without the panic hook): they are caught here.
+    let result = std::panic::catch_unwind(|| -> Result<Option<DynamicImage>, ImageError> {
+        let corrupt = |e: std::io::Error| ImageError::Corrupt(e.to_string());
+        let d = mozjpeg::Decompress::new_mem(bytes).map_err(corrupt)?;
+        let (w, h) = (d.width(), d.height());
+        if w as u64 > u64::from(MAX_DIMENSION) || h as u64 > u64::from(MAX_DIMENSION) || (w * h * 3) as u64 > MAX_ALLOC
+        {
+            return Err(ImageError::TooLarge(format!("{w}×{h} pixels")));
+        }
+        match d.color_space() {
+            ColorSpace::JCS_GRAYSCALE => {
+                let mut img = d.grayscale().map_err(corrupt)?;
+                let px: Vec<u8> = img.read_scanlines().map_err(corrupt)?;
+                img.finish().map_err(corrupt)?;
+                Ok(GrayImage::from_raw(w as u32, h as u32, px).map(DynamicImage::ImageLuma8))
+            }
+            ColorSpace::JCS_CMYK | ColorSpace::JCS_YCCK => Ok(None),
+            _ => {
+                let mut img = d.rgb().map_err(corrupt)?;
+                let px: Vec<[u8; 3]> = img.read_scanlines().map_err(corrupt)?;
+                img.finish().map_err(corrupt)?;
+                Ok(RgbImage::from_raw(w as u32, h as u32, px.into_flattened()).map(DynamicImage::ImageRgb8))
+            }
+        }
+    });
+    match result {
+        Ok(Ok(Some(image))) => Ok(Some(image)),
+        Ok(Ok(None)) => Ok(None),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(ImageError::Corrupt("libjpeg could not decode it".into())),
+    }
 }
 
 /// Source index of output `x` of `new` when `old` is sampled down by nearest neighbour.

@@ -15,21 +15,6 @@ fn image(file: &str) -> Vec<u8> {
     std::fs::read(data().join("images").join(file)).unwrap()
 }
 
-/// JPEG files whose decoded pixels differ slightly between this decoder and the
-/// reference's libjpeg, with the largest distance seen: low-detail images whose
-/// coefficients sit near the median flip a few bits. Every PNG and WebP is exact, and so
-/// are 33 of these 37 JPEGs.
-const DECODER_DIFFERENCES: [(&str, u32); 4] = [
-    ("misc-images/wee.jpg", 2),
-    ("reg-test-input/labelme-subset/q0003.jpg", 6),
-    ("reg-test-input/labelme-subset/q0004.jpg", 2),
-    ("reg-test-input/labelme-subset/q0122.jpg", 2),
-];
-
-fn allowed(file: &str) -> u32 {
-    DECODER_DIFFERENCES.iter().find(|(f, _)| file.ends_with(f)).map_or(0, |&(_, d)| d)
-}
-
 #[test]
 fn every_reference_hash_and_quality_is_matched() {
     let text = std::fs::read_to_string(data().join("reference-cpp-hashes.txt")).unwrap();
@@ -40,18 +25,14 @@ fn every_reference_hash_and_quality_is_matched() {
         let (want, quality, file): (Pdq, u8, &str) =
             (field("hash=").parse().unwrap(), field("quality=").parse().unwrap(), field("filename="));
         let got = hash_image(&image(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        // Exact: JPEG is decoded by libjpeg-turbo, as in the reference.
         let d = got.hash.distance(&want);
-        assert!(d <= allowed(file), "{file}: {d} bits from the reference ({} vs {want})", got.hash);
-        if allowed(file) == 0 {
-            assert_eq!(got.quality, quality, "{file}: quality");
-        } else {
-            assert!(got.quality.abs_diff(quality) <= 1, "{file}: quality {} vs {quality}", got.quality);
-        }
+        assert_eq!(d, 0, "{file}: {d} bits from the reference ({} vs {want})", got.hash);
+        assert_eq!(got.quality, quality, "{file}: quality");
         exact += usize::from(d == 0);
         checked += 1;
     }
-    assert_eq!(checked, 39);
-    assert!(exact >= 35, "{exact} of {checked} exact");
+    assert_eq!((exact, checked), (39, 39));
 }
 
 #[test]
@@ -91,7 +72,7 @@ fn the_wasm_build_hashes_are_matched_within_its_known_exception() {
         // this implementation follows the C++ one there.
         let exception = if file.ends_with("sharpen-a-lot.jpg") { 2 } else { 0 };
         let d = got.hash.distance(&want);
-        assert!(d <= allowed(file).max(exception), "{file}: {d} bits from the WASM build");
+        assert!(d <= exception, "{file}: {d} bits from the WASM build");
         checked += 1;
     }
     assert_eq!(checked, 16);
