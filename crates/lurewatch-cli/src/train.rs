@@ -100,8 +100,9 @@ pub fn run(lexicon: impl Fn() -> anyhow::Result<Lexicon>, options: &Options) -> 
     for c in &conversations {
         dataset.add(&plain, &mut scratch, &c.id, c.group, c.label, c.suspect.as_deref(), c.messages());
     }
-    let stderr = std::io::stderr();
-    let mut log = stderr.lock();
+    // What is said along the way is kept and printed once the model is written: a closed
+    // standard error must not cost the model.
+    let mut log: Vec<u8> = Vec::new();
     writeln!(
         log,
         "lurewatch: {} conversations, {} sender examples from {} files",
@@ -197,6 +198,8 @@ pub fn run(lexicon: impl Fn() -> anyhow::Result<Lexicon>, options: &Options) -> 
         options.out.display(),
         bytes.len()
     )?;
+    // Nothing to do if standard error is gone.
+    let _ = std::io::stderr().write_all(&log);
     if !reports.is_empty() {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
