@@ -30,8 +30,6 @@ pub struct Stats {
     category_correct: u64,
     suspect_known: u64,
     suspect_correct: u64,
-    alert_count: u64,
-    alert_index_sum: f64,
     alert_fraction_sum: f64,
     /// Messages read before the first alert, per true positive.
     #[serde(skip)]
@@ -46,8 +44,22 @@ pub const LATENCY_P: f64 = 0.0078;
 
 /// The penalty of an alert raised after reading `k` messages: 0 at the first message,
 /// rising towards 1.
-pub fn latency_penalty(k: u32, p: f64) -> f64 {
-    -1.0 + 2.0 / (1.0 + (-p * (f64::from(k) - 1.0)).exp())
+pub fn latency_penalty(k: f64, p: f64) -> f64 {
+    -1.0 + 2.0 / (1.0 + (-p * (k - 1.0)).exp())
+}
+
+/// Precision, recall and F-beta of counts; `None` where there is nothing to divide by.
+pub fn precision_recall_f(tp: u64, fp: u64, fn_: u64, beta: f64) -> (Option<f64>, Option<f64>, Option<f64>) {
+    let (p, r) = (Stats::ratio(tp, tp + fp), Stats::ratio(tp, tp + fn_));
+    let b2 = beta * beta;
+    let f = p.zip(r).map(|(p, r)| if p + r > 0.0 { (1.0 + b2) * p * r / (b2 * p + r) } else { 0.0 });
+    (p, r, f)
+}
+
+/// The median of sorted values.
+fn median(sorted: &[f64]) -> Option<f64> {
+    let n = sorted.len();
+    (n > 0).then(|| if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 })
 }
 
 /// A conversation counts as flagged when it has a category and reached `medium`.
@@ -87,8 +99,6 @@ impl Stats {
             }
             if let Some(m) = a.first_alert_message {
                 self.delays.push(m + 1);
-                self.alert_count += 1;
-                self.alert_index_sum += f64::from(m);
                 self.alert_fraction_sum += f64::from(m + 1) / f64::from(a.messages.max(1));
             }
         }
@@ -109,8 +119,6 @@ impl Stats {
         self.category_correct += o.category_correct;
         self.suspect_known += o.suspect_known;
         self.suspect_correct += o.suspect_correct;
-        self.alert_count += o.alert_count;
-        self.alert_index_sum += o.alert_index_sum;
         self.alert_fraction_sum += o.alert_fraction_sum;
         self.unlabelled += o.unlabelled;
     }
@@ -121,33 +129,15 @@ impl Stats {
 
     /// The measures.
     pub fn report(&self) -> Report {
-        let precision = Stats::ratio(self.tp, self.tp + self.fp);
-        let recall = Stats::ratio(self.tp, self.tp + self.fn_);
-        let f = |beta: f64| match (precision, recall) {
-            (Some(p), Some(r)) if p + r > 0.0 => Some((1.0 + beta * beta) * p * r / (beta * beta * p + r)),
-            (Some(_), Some(_)) => Some(0.0),
-            _ => None,
-        };
-        let mut delays = self.delays.clone();
-        delays.sort_unstable();
-        let median_alert = (!delays.is_empty()).then(|| {
-            let n = delays.len();
-            if n % 2 == 1 {
-                f64::from(delays[n / 2])
-            } else {
-                (f64::from(delays[n / 2 - 1]) + f64::from(delays[n / 2])) / 2.0
-            }
-        });
-        let mut penalties: Vec<f64> = delays.iter().map(|&k| latency_penalty(k, LATENCY_P)).collect();
-        penalties.sort_unstable_by(f64::total_cmp);
-        let median_penalty = (!penalties.is_empty()).then(|| {
-            let n = penalties.len();
-            if n % 2 == 1 { penalties[n / 2] } else { (penalties[n / 2 - 1] + penalties[n / 2]) / 2.0 }
-        });
-        let f1 = f(1.0);
+        let (precision, recall, f1) = precision_recall_f(self.tp, self.fp, self.fn_, 1.0);
+        let mut delays: Vec<f64> = self.delays.iter().map(|&k| f64::from(k)).collect();
+        delays.sort_unstable_by(f64::total_cmp);
+        // The penalty rises with the delay, so the delays' order is the penalties' order.
+        let penalties: Vec<f64> = delays.iter().map(|&k| latency_penalty(k, LATENCY_P)).collect();
+        let alerts = delays.len() as f64;
         Report {
-            latency_f1: f1.map(|f| f * (1.0 - median_penalty.unwrap_or(1.0))),
-            median_alert_messages: median_alert,
+            latency_f1: f1.map(|f| f * (1.0 - median(&penalties).unwrap_or(1.0))),
+            median_alert_messages: median(&delays),
             file: self.file.clone(),
             conversations: self.conversations,
             positives: self.positives,
@@ -155,12 +145,13 @@ impl Stats {
             precision,
             recall,
             f1,
-            f05: f(0.5),
+            f05: precision_recall_f(self.tp, self.fp, self.fn_, 0.5).2,
             false_positive_rate: Stats::ratio(self.fp, self.fp + self.tn),
             category_accuracy: Stats::ratio(self.category_correct, self.conversations),
             suspect_accuracy: Stats::ratio(self.suspect_correct, self.suspect_known),
-            mean_alert_message: (self.alert_count > 0).then(|| self.alert_index_sum / self.alert_count as f64),
-            mean_alert_fraction: (self.alert_count > 0).then(|| self.alert_fraction_sum / self.alert_count as f64),
+            // Delays count messages read; the alert's index is one less.
+            mean_alert_message: (alerts > 0.0).then(|| delays.iter().sum::<f64>() / alerts - 1.0),
+            mean_alert_fraction: (alerts > 0.0).then(|| self.alert_fraction_sum / alerts),
             messages_per_second: (self.seconds > 0.0).then(|| self.messages as f64 / self.seconds),
             megabytes_per_second: (self.seconds > 0.0).then(|| self.bytes as f64 / 1e6 / self.seconds),
             tp: self.tp,
@@ -200,7 +191,8 @@ pub struct Report {
     tn: u64,
 }
 
-fn cell(v: Option<f64>) -> String {
+/// A measure for a table: three decimals, or a dash when undefined.
+pub fn cell(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_owned(), |x| format!("{x:.3}"))
 }
 
@@ -299,9 +291,25 @@ mod tests {
 
     #[test]
     fn the_latency_penalty_is_zero_at_once_and_half_after_142_messages() {
-        assert_eq!(latency_penalty(1, LATENCY_P), 0.0);
-        assert!((latency_penalty(142, LATENCY_P) - 0.5).abs() < 0.01);
-        assert!(latency_penalty(10_000, LATENCY_P) > 0.99);
-        assert!(latency_penalty(20, LATENCY_P) < latency_penalty(21, LATENCY_P));
+        assert_eq!(latency_penalty(1.0, LATENCY_P), 0.0);
+        assert!((latency_penalty(142.0, LATENCY_P) - 0.5).abs() < 0.01);
+        assert!(latency_penalty(10_000.0, LATENCY_P) > 0.99);
+        assert!(latency_penalty(20.0, LATENCY_P) < latency_penalty(21.0, LATENCY_P));
+    }
+
+    #[test]
+    fn f_beta_weighs_precision_below_one_and_recall_above() {
+        // 6 found, 2 false alarms, 4 missed: P 0.75, R 0.6.
+        let (p, r, f1) = precision_recall_f(6, 2, 4, 1.0);
+        assert_eq!((p, r), (Some(0.75), Some(0.6)));
+        assert!((f1.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+        let f05 = precision_recall_f(6, 2, 4, 0.5).2.unwrap();
+        let f3 = precision_recall_f(6, 2, 4, 3.0).2.unwrap();
+        assert!(f05 > f1.unwrap() && f3 < f1.unwrap() && f3 > 0.6);
+        assert_eq!(precision_recall_f(0, 0, 5, 1.0), (None, Some(0.0), None));
+        assert_eq!(precision_recall_f(0, 3, 5, 1.0).2, Some(0.0));
+        assert_eq!(median(&[1.0, 2.0, 10.0]), Some(2.0));
+        assert_eq!(median(&[1.0, 2.0, 4.0, 10.0]), Some(3.0));
+        assert_eq!(median(&[]), None);
     }
 }

@@ -24,7 +24,7 @@ use lurewatch_input::{Event, Format, InputError, Sink};
 use serde::Serialize;
 
 use crate::OutputFormat;
-use crate::eval::flagged;
+use crate::eval::{cell, flagged, precision_recall_f};
 use crate::render::escape;
 use crate::source::Source;
 
@@ -148,13 +148,8 @@ struct Measures {
 
 fn measure<T: Eq + std::hash::Hash>(predicted: &HashSet<T>, truth: &HashSet<T>, beta: f64) -> Measures {
     let correct = predicted.intersection(truth).count();
-    let ratio = |a: usize, b: usize| (b > 0).then(|| a as f64 / b as f64);
-    let (precision, recall) = (ratio(correct, predicted.len()), ratio(correct, truth.len()));
-    let f = match (precision, recall) {
-        (Some(p), Some(r)) if p + r > 0.0 => Some((1.0 + beta * beta) * p * r / (beta * beta * p + r)),
-        (Some(_), Some(_)) => Some(0.0),
-        _ => None,
-    };
+    let (tp, fp, fn_) = (correct as u64, (predicted.len() - correct) as u64, (truth.len() - correct) as u64);
+    let (precision, recall, f) = precision_recall_f(tp, fp, fn_, beta);
     Measures { truth: truth.len(), predicted: predicted.len(), correct, precision, recall, f, beta }
 }
 
@@ -166,10 +161,6 @@ struct Pan12Report {
     authors: usize,
     problem1: Measures,
     problem2: Measures,
-}
-
-fn cell(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".to_owned(), |x| format!("{x:.3}"))
 }
 
 pub fn run(engine: &Engine, dir: &Path, format: OutputFormat) -> anyhow::Result<ExitCode> {

@@ -14,7 +14,7 @@ use lurewatch_model::{Dataset, Model, TrainConfig};
 use serde::Serialize;
 
 use crate::OutputFormat;
-use crate::eval::{Report, Stats, write_reports};
+use crate::eval::{Report, Stats, cell, precision_recall_f, write_reports};
 
 /// What `train` is asked to do.
 pub struct Options {
@@ -230,7 +230,7 @@ fn model_alone(
 ) -> anyhow::Result<()> {
     writeln!(log, "model alone, out of fold (file: tp fp fn tn; precision recall F1 FPR):")?;
     for (g, f) in files.iter().enumerate() {
-        let (mut tp, mut fp, mut fn_, mut tn) = (0u32, 0u32, 0u32, 0u32);
+        let (mut tp, mut fp, mut fn_, mut tn) = (0u64, 0u64, 0u64, 0u64);
         for (c, &s) in conversations.iter().zip(scores).filter(|(c, _)| c.group as usize == g) {
             match (c.label != Category::None, s >= threshold) {
                 (true, true) => tp += 1,
@@ -239,19 +239,9 @@ fn model_alone(
                 (false, false) => tn += 1,
             }
         }
-        let ratio = |a: u32, b: u32| (b > 0).then(|| f64::from(a) / f64::from(b));
-        let (p, r) = (ratio(tp, tp + fp), ratio(tp, tp + fn_));
-        let f1 = p.zip(r).map(|(p, r)| if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 });
-        let show = |x: Option<f64>, digits: usize| x.map_or_else(|| "—".to_owned(), |x| format!("{x:.digits$}"));
-        writeln!(
-            log,
-            "  {}: {tp} {fp} {fn_} {tn}; {} {} {} {}",
-            f.name,
-            show(p, 3),
-            show(r, 3),
-            show(f1, 3),
-            show(ratio(fp, fp + tn), 4)
-        )?;
+        let (p, r, f1) = precision_recall_f(tp, fp, fn_, 1.0);
+        let fpr = (fp + tn > 0).then(|| fp as f64 / (fp + tn) as f64);
+        writeln!(log, "  {}: {tp} {fp} {fn_} {tn}; {} {} {} {}", f.name, cell(p), cell(r), cell(f1), cell(fpr))?;
     }
     Ok(())
 }
