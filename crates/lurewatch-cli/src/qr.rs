@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::OutputFormat;
 use crate::hash::MAX_FILE_BYTES;
-use crate::render::escape;
+use crate::render::{escape, found};
 
 #[derive(Serialize)]
 struct Code {
@@ -80,9 +80,7 @@ pub fn run(engine: &Engine, files: &[PathBuf], format: OutputFormat) -> anyhow::
                         _ => {}
                     }
                     for i in &c.indicators {
-                        let listed =
-                            i.listed.as_deref().map(|l| format!("  (KNOWN BAD: {})", escape(l))).unwrap_or_default();
-                        writeln!(out, "    {:<14} {}{listed}", i.kind.as_str(), escape(&i.value))?;
+                        writeln!(out, "    {}", found(i, ""))?;
                     }
                 }
             }

@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use lurewatch_core::{Assessment, Category};
+use lurewatch_core::indicator::Found;
+use lurewatch_core::{Assessment, Category, Level};
 
 /// Escapes characters that could hide or reorder text on a terminal: controls (C0, C1,
 /// DEL, ANSI escapes), bidirectional overrides and isolates, zero-width characters.
@@ -30,7 +31,7 @@ pub fn human(out: &mut impl Write, a: &Assessment) -> io::Result<()> {
         c => format!("{} — {}", c.id().to_uppercase(), a.level),
     };
     writeln!(out, "{}  {}  (risk {}/100, {} messages)", escape(&a.id), verdict, a.risk, a.messages)?;
-    let model_spoke = a.model.iter().any(|m| m.probability >= 0.15);
+    let model_spoke = a.model.iter().any(|m| Level::from_risk((m.probability * 100.0).round() as u8) >= Level::Low);
     if a.category == Category::None && a.tactics.is_empty() && a.indicators.is_empty() && !model_spoke {
         return writeln!(out);
     }
@@ -72,31 +73,8 @@ pub fn human(out: &mut impl Write, a: &Assessment) -> io::Result<()> {
     if !a.indicators.is_empty() {
         writeln!(out, "  indicators:")?;
         for i in &a.indicators {
-            let f = &i.found;
-            let mut notes = Vec::new();
-            if let Some(p) = &f.platform {
-                notes.push(p.clone());
-            }
-            if let Some(r) = &f.region {
-                notes.push(r.clone());
-            }
-            notes.extend(f.flags.iter().map(|flag| flag.as_str().to_owned()));
-            if let Some(list) = &f.listed {
-                notes.push(format!("KNOWN BAD: {}", escape(list)));
-            }
-            if i.count > 1 {
-                notes.push(format!("{}×", i.count));
-            }
-            let notes = if notes.is_empty() { String::new() } else { format!("  ({})", notes.join(", ")) };
-            writeln!(
-                out,
-                "    #{:<4} {:<12} {:<14} {}{}",
-                i.message,
-                escape(&i.sender),
-                f.kind.as_str(),
-                escape(&f.value),
-                notes
-            )?;
+            let count = if i.count > 1 { format!("{}×", i.count) } else { String::new() };
+            writeln!(out, "    #{:<4} {:<12} {}", i.message, escape(&i.sender), found(&i.found, &count))?;
         }
     }
     for m in &a.model {
@@ -118,6 +96,21 @@ pub fn human(out: &mut impl Write, a: &Assessment) -> io::Result<()> {
         }
     }
     writeln!(out)
+}
+
+/// An indicator for people: kind, value, and in brackets its platform, region, flags, the
+/// block list that names it, and `extra`.
+pub fn found(f: &Found, extra: &str) -> String {
+    let mut notes: Vec<String> = f.platform.iter().chain(&f.region).cloned().collect();
+    notes.extend(f.flags.iter().map(|flag| flag.as_str().to_owned()));
+    if let Some(list) = &f.listed {
+        notes.push(format!("KNOWN BAD: {}", escape(list)));
+    }
+    if !extra.is_empty() {
+        notes.push(extra.to_owned());
+    }
+    let notes = if notes.is_empty() { String::new() } else { format!("  ({})", notes.join(", ")) };
+    format!("{:<14} {}{notes}", f.kind.as_str(), escape(&f.value))
 }
 
 #[cfg(test)]

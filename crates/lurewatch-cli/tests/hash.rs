@@ -128,6 +128,7 @@ fn qr_reads_the_code_and_its_indicators() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("1 QR code(s)"))
+        .stdout(predicate::str::contains("live-chat.top/download/vchat.apk  (app_download, defanged)"))
         .stdout(predicate::str::contains("KNOWN BAD").not());
     let blank = dir.path().join("blank.png");
     let page = image::GrayImage::from_pixel(300, 300, image::Luma([255]));
