@@ -266,19 +266,14 @@ impl Model {
     /// A model from its header and weights; checks that they fit together.
     pub fn new(header: Header, weights: Vec<Vec<f32>>) -> Result<Model, ModelError> {
         let invalid = |s: String| Err(ModelError::Invalid(s));
+        let dims = Model::layout_of(&header)?;
         if header.format != FORMAT_VERSION {
             return Err(ModelError::Version(header.format));
-        }
-        if !(8..=24).contains(&header.hash_bits) {
-            return invalid(format!("hash_bits {} is outside 8..=24", header.hash_bits));
-        }
-        if header.tactics.len() > 64 {
-            return invalid(format!("{} tactics; at most 64", header.tactics.len()));
         }
         if header.shapes != SHAPES {
             return invalid(format!("shape features {:?}; this build computes {SHAPES:?}", header.shapes));
         }
-        if header.heads.is_empty() || header.heads.len() > MAX_HEADS || header.heads.len() != weights.len() {
+        if header.heads.is_empty() || header.heads.len() != weights.len() {
             return invalid(format!("{} heads and {} weight vectors", header.heads.len(), weights.len()));
         }
         if header.heads.len() == 2 && header.heads[0].category == header.heads[1].category {
@@ -290,7 +285,6 @@ impl Model {
         if !(header.alpha.is_finite() && header.alpha >= 0.0) {
             return invalid(format!("alpha {}", header.alpha));
         }
-        let dims = ModelMap::new(header.hash_bits, &header.tactics).layout.dims();
         for w in &weights {
             if w.len() != dims {
                 return invalid(format!("{} weights per head; the layout needs {dims}", w.len()));
@@ -300,6 +294,20 @@ impl Model {
             }
         }
         Ok(Model { header, weights })
+    }
+
+    /// Weights per head of the layout the header describes, once its sizes are within
+    /// bounds: checked before anything is sized by them.
+    fn layout_of(header: &Header) -> Result<usize, ModelError> {
+        if !(8..=24).contains(&header.hash_bits) || header.tactics.len() > 64 || header.heads.len() > MAX_HEADS {
+            return Err(ModelError::Invalid(format!(
+                "hash_bits {} (8..=24), {} tactics (at most 64), {} heads (at most {MAX_HEADS})",
+                header.hash_bits,
+                header.tactics.len(),
+                header.heads.len()
+            )));
+        }
+        Ok(ModelMap::new(header.hash_bits, &header.tactics).layout.dims())
     }
 
     /// The header.
@@ -378,15 +386,7 @@ impl Model {
         let header_bytes = rest.get(..header_len).ok_or_else(truncated)?;
         let header: Header =
             serde_json::from_slice(header_bytes).map_err(|e| ModelError::Invalid(format!("header: {e}")))?;
-        if !(8..=24).contains(&header.hash_bits) || header.tactics.len() > 64 || header.heads.len() > MAX_HEADS {
-            return Err(ModelError::Invalid(format!(
-                "hash_bits {} (8..=24), {} tactics (at most 64), {} heads (at most {MAX_HEADS})",
-                header.hash_bits,
-                header.tactics.len(),
-                header.heads.len()
-            )));
-        }
-        let dims = ModelMap::new(header.hash_bits, &header.tactics).layout.dims();
+        let dims = Model::layout_of(&header)?;
         let floats = &rest[header_len..];
         if floats.len() != header.heads.len() * dims * 4 {
             return Err(ModelError::Size(format!(

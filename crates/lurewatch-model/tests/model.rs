@@ -222,3 +222,32 @@ proptest::proptest! {
         proptest::prop_assert!(Model::from_bytes(&bytes).is_err());
     }
 }
+
+/// The file of `model` with its header replaced, sealed with a valid checksum.
+fn with_header(model: &Model, edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let bytes = model.to_bytes();
+    let len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    let mut header: serde_json::Value = serde_json::from_slice(&bytes[16..16 + len]).unwrap();
+    edit(&mut header);
+    let header = serde_json::to_vec(&header).unwrap();
+    let mut out = bytes[..12].to_vec();
+    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&bytes[16 + len..bytes.len() - 8]);
+    let sum = lurewatch_model::model::checksum(&out);
+    out.extend_from_slice(&sum.to_le_bytes());
+    out
+}
+
+#[test]
+fn a_well_sealed_file_with_a_lying_header_is_refused() {
+    let model = fitted();
+    assert_eq!(Model::from_bytes(&with_header(&model, |_| {})).unwrap(), model, "the sealing itself is right");
+    let refused =
+        |edit: fn(&mut serde_json::Value)| Model::from_bytes(&with_header(&model, edit)).unwrap_err().to_string();
+    assert!(refused(|h| h["hash_bits"] = 30.into()).contains("hash_bits 30"));
+    assert!(refused(|h| h["hash_bits"] = 13.into()).contains("bytes of weights"));
+    assert!(refused(|h| h["shapes"] = serde_json::json!(["messages"])).contains("shape features"));
+    assert!(refused(|h| h["heads"][0]["category"] = "none".into()).contains("a head for none"));
+    assert!(refused(|h| h["tactics"] = serde_json::json!(vec!["x"; 65])).contains("65 tactics"));
+}
