@@ -64,7 +64,9 @@ fn the_baseline_explains_and_leaves_hard_negatives_alone() {
     let cases = root().join("crates/lurewatch-cli/tests/model-cases.jsonl");
     let out = lurewatch().args(["scan", "--model", "baseline", "--format", "json"]).arg(&cases).output().unwrap();
     let all = json_lines(&out.stdout);
-    assert_eq!(all.len(), 6);
+    // Hard negatives in every language (a parent's warning, a tutor's fee by QR code,
+    // adults flirting, news, gamers) and a grooming chat, plain and obfuscated.
+    assert_eq!(all.len(), 11);
     for a in &all {
         let id = a["id"].as_str().unwrap();
         let level = a["level"].as_str().unwrap();
@@ -72,7 +74,7 @@ fn the_baseline_explains_and_leaves_hard_negatives_alone() {
         assert_eq!(model["scorer"], "lurewatch-baseline/1");
         let features = model["features"].as_array().unwrap();
         assert!(!features.is_empty() && features.len() <= 8, "{id}: {model}");
-        if id == "grooming-en" {
+        if id.starts_with("grooming-en") {
             assert!(matches!(level, "high" | "critical"), "{id}: {a}");
             assert_eq!(a["category"], "grooming");
             assert_eq!(a["suspect"], "man");
