@@ -1,4 +1,5 @@
-//! `lurewatch hash` and `lurewatch qr` on real image files: Meta's PDQ test images (`../shared/data/pdq`, beside the repository) and screenshots with QR codes the tests draw.
+//! `lurewatch hash` and `lurewatch qr` on real image files: Meta's PDQ test images
+//! (`../shared/data/pdq`, beside the repository) and screenshots with QR codes the tests draw.
 
 use std::path::PathBuf;
 

@@ -933,6 +933,12 @@ impl ConversationState {
         self.state.messages
     }
 
+    /// The conversation's language so far (of the advice, and of the regions phone numbers
+    /// are read in).
+    pub fn language(&self) -> Language {
+        self.state.language()
+    }
+
     /// Bytes this state holds; bounded whatever the number of messages.
     pub fn state_bytes(&self) -> usize {
         use std::mem::size_of;

@@ -155,7 +155,7 @@ impl Dataset {
                 );
             });
         }
-        let language = state.assessment(engine, id).language;
+        let language = state.language();
         self.conversations.push(ConversationInfo { id: id.to_owned(), group, label, language });
         for s in senders {
             let denom = (s.counts.tokens as f32 + self.alpha).sqrt();
