@@ -109,8 +109,8 @@ fn libjpeg(bytes: &[u8]) -> Result<Option<DynamicImage>, ImageError> {
         let corrupt = |e: std::io::Error| ImageError::Corrupt(e.to_string());
         let d = mozjpeg::Decompress::new_mem(bytes).map_err(corrupt)?;
         let (w, h) = (d.width(), d.height());
-        if w as u64 > u64::from(MAX_DIMENSION) || h as u64 > u64::from(MAX_DIMENSION) || (w * h * 3) as u64 > MAX_ALLOC
-        {
+        let (w64, h64) = (w as u64, h as u64);
+        if w64 > u64::from(MAX_DIMENSION) || h64 > u64::from(MAX_DIMENSION) || w64 * h64 * 3 > MAX_ALLOC {
             return Err(ImageError::TooLarge(format!("{w}×{h} pixels")));
         }
         match d.color_space() {
@@ -129,12 +129,7 @@ fn libjpeg(bytes: &[u8]) -> Result<Option<DynamicImage>, ImageError> {
             }
         }
     });
-    match result {
-        Ok(Ok(Some(image))) => Ok(Some(image)),
-        Ok(Ok(None)) => Ok(None),
-        Ok(Err(e)) => Err(e),
-        Err(_) => Err(ImageError::Corrupt("libjpeg could not decode it".into())),
-    }
+    result.unwrap_or_else(|_| Err(ImageError::Corrupt("libjpeg could not decode it".into())))
 }
 
 /// Source index of output `x` of `new` when `old` is sampled down by nearest neighbour.

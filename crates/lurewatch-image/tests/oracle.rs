@@ -125,6 +125,11 @@ fn hostile_and_broken_files_get_a_clear_error() {
     png.extend_from_slice(&ihdr);
     png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
     assert!(matches!(hash_image(&png), Err(ImageError::TooLarge(_))), "{:?}", hash_image(&png));
+    // A JPEG whose frame header claims 60,000 × 60,000 pixels: refused before decoding.
+    let mut bomb = jpeg.clone();
+    let sof = bomb.windows(2).position(|w| w == [0xff, 0xc0] || w == [0xff, 0xc2]).expect("a frame header");
+    bomb[sof + 5..sof + 9].copy_from_slice(&[0xea, 0x60, 0xea, 0x60]);
+    assert!(matches!(hash_image(&bomb), Err(ImageError::TooLarge(_))), "{:?}", hash_image(&bomb));
 }
 
 /// The PNG chunk checksum (CRC-32, ISO 3309), for the hand-made header above.
