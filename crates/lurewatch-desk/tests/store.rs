@@ -1,0 +1,155 @@
+//! One storage conformance suite, run against the embedded SQLite file and a real
+//! PostgreSQL server: both must behave the same.
+
+mod common;
+
+use lurewatch_desk::store::{Backend, Facts, FileRow, IndicatorRow, NewReport, Store, StoreError, Summary};
+
+fn summary(level: &str, risk: u8, messages: u32) -> Summary {
+    Summary {
+        language: "zh-Hant".into(),
+        category: "sextortion".into(),
+        level: level.into(),
+        risk,
+        messages,
+        minor: true,
+        assessment_sealed: format!("sealed-assessment-{risk}"),
+    }
+}
+
+fn indicator(kind: &str, value: &str, bare: Option<&str>) -> IndicatorRow {
+    IndicatorRow { kind: kind.into(), value: value.into(), bare: bare.map(Into::into), platform: None, mentions: 1 }
+}
+
+fn report(id: &str, receipt: &str, now: i64, level: &str, indicators: Vec<IndicatorRow>) -> NewReport {
+    NewReport {
+        id: id.into(),
+        receipt_hash: receipt.into(),
+        now,
+        summary: summary(level, 80, 2),
+        facts: Facts {
+            platform: Some("wechat".into()),
+            region: Some("HK".into()),
+            amount_paid: Some(3000.5),
+            currency: Some("HKD".into()),
+            payment_channel: Some("fps".into()),
+            minor: Some(true),
+            age: Some(15),
+            asked_again: Some(true),
+        },
+        statement_sealed: Some("sealed-statement".into()),
+        messages_sealed: vec!["m0".into(), "m1".into()],
+        indicators,
+        files: vec![FileRow {
+            sha256: "ab".repeat(32),
+            size: 1234,
+            media_type: "image/png".into(),
+            name_sealed: "sealed-name".into(),
+        }],
+    }
+}
+
+async fn conformance(store: Store) {
+    store.ping().await.unwrap();
+
+    // The evidence key's fingerprint is recorded once; another key is refused.
+    store.check_key("k1").await.unwrap();
+    store.check_key("k1").await.unwrap();
+    assert!(matches!(store.check_key("k2").await, Err(StoreError::KeyMismatch { .. })));
+
+    let qq = indicator("handle", "qq:12345678", Some("12345678"));
+    let phone = indicator("phone", "+85291234567", None);
+    let amount = indicator("amount", "20000 HKD", None);
+    store
+        .insert_report(&report("r1", "h1", 1_700_000_000, "high", vec![qq.clone(), phone.clone(), amount]))
+        .await
+        .unwrap();
+
+    let row = store.report_by_receipt("h1").await.unwrap().expect("the receipt opens its report");
+    assert_eq!(row.id, "r1");
+    assert_eq!(row.status, "new");
+    assert_eq!((row.created_at, row.updated_at), (1_700_000_000, 1_700_000_000));
+    assert_eq!((row.level.as_str(), row.risk, row.messages), ("high", 80, 2));
+    assert_eq!(row.facts.amount_paid, Some(3000.5));
+    assert_eq!(row.facts.age, Some(15));
+    assert_eq!(row.facts.minor, Some(true));
+    assert_eq!(row.facts.asked_again, Some(true));
+    assert_eq!(row.facts.region.as_deref(), Some("HK"));
+    assert_eq!(store.report_by_receipt("h2").await.unwrap(), None);
+    assert_eq!(store.report_messages("r1").await.unwrap(), ["m0", "m1"]);
+
+    // A second report with the same receipt hash or id is refused whole.
+    assert!(store.insert_report(&report("r9", "h1", 1, "low", vec![])).await.is_err());
+    assert!(store.insert_report(&report("r1", "h9", 1, "low", vec![])).await.is_err());
+    assert_eq!(store.report_messages("r9").await.unwrap(), Vec::<String>::new());
+
+    // Appending continues the messages, updates the verdict and mentions, dedups files.
+    let mut more = qq.clone();
+    more.mentions = 3;
+    let file = FileRow { sha256: "cd".repeat(32), size: 9, media_type: "text/plain".into(), name_sealed: "n2".into() };
+    let same_file = report("x", "x", 0, "x", vec![]).files;
+    store
+        .append(
+            "r1",
+            1_700_000_100,
+            &summary("critical", 95, 3),
+            &["m2".into()],
+            &[more],
+            &[&same_file[..], &[file]].concat(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.report_messages("r1").await.unwrap(), ["m0", "m1", "m2"]);
+    let row = store.report_by_receipt("h1").await.unwrap().unwrap();
+    assert_eq!((row.level.as_str(), row.risk, row.messages, row.updated_at), ("critical", 95, 3, 1_700_000_100));
+    let files = store.report_files("r1").await.unwrap();
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0].media_type, "image/png");
+    assert_eq!(files[1].size, 9);
+    // Appending to a report that does not exist changes nothing.
+    assert!(matches!(
+        store.append("nope", 1, &summary("low", 1, 1), &["lost".into()], &[], &[]).await,
+        Err(StoreError::NoReport)
+    ));
+    assert_eq!(store.report_messages("nope").await.unwrap(), Vec::<String>::new());
+
+    // A second report naming the same account, at a lower level.
+    store.insert_report(&report("r2", "h2", 1_700_086_400, "medium", vec![qq.clone()])).await.unwrap();
+
+    let seen = store.sightings(&["qq:12345678".into(), "+85291234567".into(), "20000 HKD".into()], None).await.unwrap();
+    assert_eq!(seen.len(), 2, "amounts are never looked up: {seen:?}");
+    let qq_seen = seen.iter().find(|s| s.value == "qq:12345678").unwrap();
+    assert_eq!((qq_seen.reports, qq_seen.high_reports), (2, 1));
+    assert_eq!((qq_seen.first_seen, qq_seen.last_seen), (1_700_000_000, 1_700_086_400));
+    let phone_seen = seen.iter().find(|s| s.value == "+85291234567").unwrap();
+    assert_eq!((phone_seen.kind.as_str(), phone_seen.reports), ("phone", 1));
+
+    // A bare account name finds the account on any platform.
+    let bare = store.sightings(&[], Some("12345678")).await.unwrap();
+    assert_eq!(bare.len(), 1);
+    assert_eq!(bare[0].value, "qq:12345678");
+    assert!(store.sightings(&["qq:999".into()], Some("999")).await.unwrap().is_empty());
+    assert!(store.sightings(&[], None).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn sqlite_conforms() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.sqlite");
+    let store = Store::open_sqlite(&path).await.unwrap();
+    assert_eq!(store.backend(), Backend::Sqlite);
+    conformance(store).await;
+    // Opening again runs no migration twice and keeps the data.
+    let again = Store::open_sqlite(&path).await.unwrap();
+    assert!(again.report_by_receipt("h1").await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn postgres_conforms() {
+    let db = common::FreshDatabase::new().await;
+    let store = Store::open_postgres(&db.url).await.unwrap();
+    assert_eq!(store.backend(), Backend::Postgres);
+    conformance(store).await;
+    let again = Store::open_postgres(&db.url).await.unwrap();
+    assert!(again.report_by_receipt("h1").await.unwrap().is_some());
+}
