@@ -17,6 +17,7 @@ mod pan12;
 mod qr;
 mod render;
 mod scan;
+mod serve;
 mod source;
 mod train;
 
@@ -159,6 +160,18 @@ enum Command {
         #[command(flatten)]
         lexicons: Lexicons,
     },
+    /// Run the report desk: anonymous reports with advice, lookup of accounts and
+    /// numbers, and the scoring API for platforms.
+    ///
+    /// Starts on an embedded SQLite database in the data directory (created and migrated
+    /// on first start), or on PostgreSQL with `--database-url`. Settings come from flags,
+    /// then `LUREWATCH_*` environment variables, then the `--config` TOML file.
+    Serve {
+        #[command(flatten)]
+        args: serve::ServeArgs,
+        #[command(flatten)]
+        lexicons: Lexicons,
+    },
     /// Measure throughput per core and peak memory.
     Bench {
         /// Files to read; the shipped example conversations when none are given.
@@ -294,6 +307,7 @@ fn main() -> ExitCode {
         Command::Qr { files, format, lexicons } => {
             lexicons.engine().and_then(|engine| qr::run(&engine, &files, format))
         }
+        Command::Serve { args, lexicons } => lexicons.engine().and_then(|engine| serve::run(&args, engine)),
         Command::Bench { files, input, seconds, lexicons } => {
             let start = std::time::Instant::now();
             lexicons.engine().and_then(|engine| bench::run(&engine, start.elapsed(), &files, input, seconds))

@@ -219,6 +219,11 @@ impl Engine {
         &self.lexicon
     }
 
+    /// The advice in use.
+    pub fn advice(&self) -> &AdviceBook {
+        &self.advice
+    }
+
     /// The indicator extractors in use, with their block and allow lists.
     pub fn extractor(&self) -> &Extractor {
         &self.extractor
