@@ -250,8 +250,13 @@ pub fn router(app: Arc<App>) -> Router {
         .burst_size(u32::try_from(per_minute.div_ceil(4)).unwrap_or(u32::MAX).max(2))
         .finish()
         .expect("a positive period and burst");
-    let limited = GovernorLayer::new(Arc::new(governor)).error_handler(|_| {
-        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many requests; wait a minute").into_response()
+    let limited = GovernorLayer::new(Arc::new(governor)).error_handler(|e| match e {
+        tower_governor::GovernorError::TooManyRequests { .. } => {
+            ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many requests; wait a minute")
+                .into_response()
+        }
+        // Served without the client's address (see `serve`): refuse rather than limit everyone together.
+        _ => ApiError::internal("tell clients apart").into_response(),
     });
 
     // For victims and everyone: rate-limited per client.

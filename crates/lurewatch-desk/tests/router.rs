@@ -1,0 +1,553 @@
+//! The desk through its router, without sockets: the JSON API, the pages, bad input,
+//! privacy and rate limits, on a real SQLite file.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode, header};
+use lurewatch_core::Engine;
+use lurewatch_core::indicator::KnownLists;
+use lurewatch_desk::config::ApiKey;
+use lurewatch_desk::http::{App, router};
+use lurewatch_desk::store::Store;
+use lurewatch_desk::vault::Vault;
+use lurewatch_desk::{Desk, Limits};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tower::ServiceExt;
+
+const KEY: &str = "platform-key-0123456789abcdef";
+const OTHER_KEY: &str = "another-platform-key-9876543210";
+
+struct Harness {
+    router: Router,
+    app: Arc<App>,
+    dir: tempfile::TempDir,
+}
+
+async fn harness(limits: Limits) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lists = KnownLists::new();
+    lists.block_list("police-list", "+852 6123 4567\n").unwrap();
+    let engine = Arc::new(Engine::builder().known_lists(lists).build());
+    let store = Store::open_sqlite(&dir.path().join("desk.sqlite")).await.unwrap();
+    let vault = Vault::new(&[9; 32], &dir.path().join("evidence")).unwrap();
+    let desk = Desk::new(engine, store, vault, limits).await.unwrap();
+    let keys = vec![
+        ApiKey { name: "chatapp".into(), hash: Sha256::digest(KEY).into() },
+        ApiKey { name: "forum".into(), hash: Sha256::digest(OTHER_KEY).into() },
+    ];
+    let app = App::new(desk, keys);
+    let router = router(app.clone()).layer(Extension(ConnectInfo(SocketAddr::from(([203, 0, 113, 7], 40000)))));
+    Harness { router, app, dir }
+}
+
+async fn send(router: &Router, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    (status, headers, body.to_vec())
+}
+
+async fn json_call(router: &Router, method: &str, uri: &str, key: Option<&str>, body: Value) -> (StatusCode, Value) {
+    let mut request = Request::builder().method(method).uri(uri).header(header::CONTENT_TYPE, "application/json");
+    if let Some(key) = key {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
+    }
+    let (status, _, body) = send(router, request.body(Body::from(body.to_string())).unwrap()).await;
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+async fn get(router: &Router, uri: &str, accept_language: Option<&str>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let mut request = Request::builder().uri(uri);
+    if let Some(l) = accept_language {
+        request = request.header(header::ACCEPT_LANGUAGE, l);
+    }
+    let (status, headers, body) = send(router, request.body(Body::empty()).unwrap()).await;
+    (status, headers, String::from_utf8(body).unwrap())
+}
+
+fn sextortion() -> Value {
+    json!([
+        {"sender": "Mei", "text": "你好呀，加我QQ 12345678 我們視頻裸聊"},
+        {"sender": "Mei", "text": "我已經錄了你的片段，你的通訊錄我都有了"},
+        {"sender": "Mei", "text": "不給我兩萬就發給你所有朋友，轉帳到 6222 0212 3456 7890 128"},
+        {"sender": "Ka Ho", "text": "求求你不要"}
+    ])
+}
+
+fn code(error: &Value) -> &str {
+    error["error"]["code"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn scoring_needs_a_key_and_answers_with_the_engines_assessment() {
+    let h = harness(Limits::default()).await;
+    let body = json!({"id": "c1", "messages": sextortion()});
+    let (status, error) = json_call(&h.router, "POST", "/api/v1/assess", None, body.clone()).await;
+    assert_eq!((status, code(&error)), (StatusCode::UNAUTHORIZED, "api_key_required"));
+    let (status, error) =
+        json_call(&h.router, "POST", "/api/v1/assess", Some("wrong-key-wrong-key-wrong"), body.clone()).await;
+    assert_eq!((status, code(&error)), (StatusCode::UNAUTHORIZED, "bad_api_key"));
+
+    let (status, a) = json_call(&h.router, "POST", "/api/v1/assess", Some(KEY), body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(a["id"], "c1");
+    assert_eq!(a["category"], "sextortion");
+    assert_eq!(a["suspect"], "Mei");
+    assert!(a["risk"].as_u64().unwrap() >= 50, "{a}");
+    assert!(a["indicators"].as_array().unwrap().iter().any(|i| i["value"] == "qq:12345678"));
+
+    // A hard negative: a parent warning a child about the script.
+    let warning = json!({"messages": [
+        {"sender": "媽媽", "text": "新聞說有騙徒叫人裸聊再勒索，威脅把片段發給通訊錄的朋友，千萬不要下載陌生 app"},
+        {"sender": "仔仔", "text": "知道了，我不會的"}
+    ]});
+    let (status, a) = json_call(&h.router, "POST", "/api/v1/assess", Some(KEY), warning).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(matches!(a["level"].as_str(), Some("none" | "low")), "{a}");
+    // Nothing is stored by scoring.
+    assert_eq!(h.app.desk.lookup("QQ 12345678").await.unwrap().reports, 0);
+}
+
+#[tokio::test]
+async fn live_conversations_grow_per_platform_and_are_bounded() {
+    let h = harness(Limits { live_conversations: 16, ..Default::default() }).await;
+    let messages = sextortion();
+    let uri = "/api/v1/conversations/chat-42/messages";
+    let (status, first) = json_call(&h.router, "POST", uri, Some(KEY), json!({"messages": [messages[0]]})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first["messages"], 1);
+    let rest = json!({"messages": [messages[1], messages[2], messages[3]]});
+    let (_, later) = json_call(&h.router, "POST", uri, Some(KEY), rest).await;
+    assert_eq!(later["messages"], 4);
+    assert!(later["risk"].as_u64() > first["risk"].as_u64());
+    // The same id from another platform is another conversation.
+    let (_, other) = json_call(&h.router, "POST", uri, Some(OTHER_KEY), json!({"messages": [messages[3]]})).await;
+    assert_eq!(other["messages"], 1);
+    // Memory is bounded: many conversations later, the count stays at the limit.
+    for i in 0..200 {
+        let uri = format!("/api/v1/conversations/c{i}/messages");
+        json_call(&h.router, "POST", &uri, Some(KEY), json!({"messages": [messages[0]]})).await;
+    }
+    assert!(h.app.desk.live_conversations() <= 16, "{}", h.app.desk.live_conversations());
+    let long_id = format!("/api/v1/conversations/{}/messages", "x".repeat(129));
+    let (status, error) = json_call(&h.router, "POST", &long_id, Some(KEY), json!({"messages": []})).await;
+    assert_eq!((status, code(&error)), (StatusCode::BAD_REQUEST, "bad_request"));
+}
+
+#[tokio::test]
+async fn bad_requests_get_clear_codes_and_change_nothing() {
+    let h = harness(Limits { max_body_bytes: 64 * 1024, max_messages: 5, ..Default::default() }).await;
+    let post = |body: Body, content_type: &str| {
+        Request::builder()
+            .method("POST")
+            .uri("/api/v1/reports")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body)
+            .unwrap()
+    };
+    let cases: Vec<(Body, &str, StatusCode, &str)> = vec![
+        (Body::from("{\"messages\": ["), "application/json", StatusCode::BAD_REQUEST, "invalid_json"),
+        (
+            Body::from(b"{\"messages\": [{\"sender\": \"a\", \"text\": \"\xff\xfe\"}]}".to_vec()),
+            "application/json",
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (Body::from("{\"messages\": []}"), "text/plain", StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        (
+            Body::from("{\"messages\": [], \"extra\": 1}"),
+            "application/json",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_json",
+        ),
+        (Body::from("{\"messages\": 3}"), "application/json", StatusCode::UNPROCESSABLE_ENTITY, "invalid_json"),
+        (Body::from("{\"messages\": []}"), "application/json", StatusCode::BAD_REQUEST, "empty"),
+        (
+            Body::from(format!("{{\"messages\": [{{\"sender\": \"a\", \"text\": \"{}\"}}]}}", "x".repeat(100_000))),
+            "application/json",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+        ),
+        (
+            Body::from(json!({"messages": vec![json!({"sender": "a", "text": "hi"}); 6]}).to_string()),
+            "application/json",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
+        (
+            Body::from(json!({"messages": [{"sender": "a", "text": "hi"}], "facts": {"age": 300}}).to_string()),
+            "application/json",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_json",
+        ),
+        (
+            Body::from(json!({"messages": [{"sender": "a", "text": "hi"}], "facts": {"currency": "XXX"}}).to_string()),
+            "application/json",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_json",
+        ),
+    ];
+    for (body, content_type, status, expected) in cases {
+        let (got, _, bytes) = send(&h.router, post(body, content_type)).await;
+        let error: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!((got, code(&error)), (status, expected), "{error}");
+        assert!(!error["error"]["message"].as_str().unwrap().is_empty());
+    }
+    let (status, _, body) = get(&h.router, "/api/v1/nothing-here", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("not_found"));
+    let (status, _, body) = get(&h.router, "/api/v1/lookup", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("missing_query"));
+    // Nothing above stored a report.
+    let db = std::fs::read(h.dir.path().join("desk.sqlite")).unwrap();
+    let wal = std::fs::read(h.dir.path().join("desk.sqlite-wal")).unwrap_or_default();
+    assert!(
+        !String::from_utf8_lossy(&db).contains("\"sender\"") && !String::from_utf8_lossy(&wal).contains("\"sender\"")
+    );
+    let (_, count) =
+        json_call(&h.router, "POST", "/api/v1/reports/status", None, json!({"receipt": "AAAA-AAAA-AAAA-AAAA-AAAA"}))
+            .await;
+    assert_eq!(code(&count), "unknown_receipt");
+}
+
+#[tokio::test]
+async fn a_report_is_stored_sealed_and_opened_again_with_its_receipt() {
+    let h = harness(Limits::default()).await;
+    let body = json!({
+        "messages": sextortion(),
+        "facts": {"platform": "wechat", "region": "HK", "amount_paid": 5000, "currency": "HKD",
+                  "payment_channel": "bank_transfer", "minor": true, "age": 16, "asked_again": true},
+        "statement": "佢話唔俾錢就發片俾我班同學"
+    });
+    let (status, receipt) = json_call(&h.router, "POST", "/api/v1/reports", None, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{receipt}");
+    let code_text = receipt["receipt"].as_str().unwrap().to_owned();
+    assert_eq!(receipt["assessment"]["category"], "sextortion");
+
+    // The receipt, typed carelessly, opens the report.
+    let careless = code_text.to_lowercase().replace('-', " ");
+    let (status, s) = json_call(&h.router, "POST", "/api/v1/reports/status", None, json!({"receipt": careless})).await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    assert_eq!((s["status"].as_str(), s["messages"].as_u64()), (Some("new"), Some(4)));
+    assert!(!s["assessment"]["advice"].as_array().unwrap().is_empty());
+
+    // Adding messages continues the conversation.
+    let more = json!({"receipt": code_text, "messages": [{"sender": "Mei", "text": "再轉五千，否則今晚就發"}]});
+    let (status, s) = json_call(&h.router, "POST", "/api/v1/reports/messages", None, more).await;
+    assert_eq!((status, s["messages"].as_u64()), (StatusCode::OK, Some(5)));
+
+    // At rest: no message text, no statement, no receipt code; the receipt only hashed.
+    let mut bytes = std::fs::read(h.dir.path().join("desk.sqlite")).unwrap();
+    bytes.extend(std::fs::read(h.dir.path().join("desk.sqlite-wal")).unwrap_or_default());
+    let at_rest = String::from_utf8_lossy(&bytes);
+    for secret in ["片段", "同學", "五千", "Ka Ho", code_text.as_str(), &code_text.replace('-', "")] {
+        assert!(!at_rest.contains(secret), "`{secret}` is stored in clear");
+    }
+    assert!(at_rest.contains("qq:12345678"), "indicators are kept in clear for lookup and linking");
+}
+
+#[tokio::test]
+async fn lookup_answers_in_any_spelling_with_levels_and_never_who_reported() {
+    let h = harness(Limits::default()).await;
+    let (_, nothing) = json_call(&h.router, "GET", "/api/v1/lookup?q=QQ%2012345678", None, Value::Null).await;
+    assert_eq!(nothing["level"], "no_record");
+    for _ in 0..2 {
+        let (status, _) =
+            json_call(&h.router, "POST", "/api/v1/reports", None, json!({"messages": sextortion()})).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    // Full-width digits and a full-width colon; a bare number; an @-name.
+    for q in [
+        "QQ%EF%BC%9A%EF%BC%91%EF%BC%92%EF%BC%93%EF%BC%94%EF%BC%95%EF%BC%96%EF%BC%97%EF%BC%98",
+        "QQ%2012345678",
+        "12345678",
+    ] {
+        let (status, a) = json_call(&h.router, "GET", &format!("/api/v1/lookup?q={q}"), None, Value::Null).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(a["matches"][0]["value"], "qq:12345678", "{q}: {a}");
+        assert_eq!(a["matches"][0]["reports"], 2);
+        assert!(matches!(a["level"].as_str(), Some("suspected" | "high")), "{a}");
+        assert!(a["matches"][0]["first_seen"].as_str().unwrap().len() == 10);
+        let text = a.to_string();
+        assert!(!text.contains("Mei") && !text.contains("Ka Ho") && !text.contains("片段"));
+    }
+    // A number on a loaded known-bad list is high without any report.
+    let (_, listed) = json_call(&h.router, "GET", "/api/v1/lookup?q=%2B852%206123-4567", None, Value::Null).await;
+    assert_eq!(listed["level"], "high", "{listed}");
+    assert_eq!(listed["matches"][0]["listed"], "police-list");
+    // Amounts are never looked up.
+    let (_, amount) = json_call(&h.router, "GET", "/api/v1/lookup?q=%E5%85%A9%E8%90%AC", None, Value::Null).await;
+    assert_eq!(amount["matches"], json!([]));
+}
+
+fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "lurewatch-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (name, file_name, content) in fields {
+        body.extend(format!("--{boundary}\r\n").as_bytes());
+        match file_name {
+            Some(f) => body.extend(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .as_bytes(),
+            ),
+            None => body.extend(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+        }
+        body.extend_from_slice(content);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_multipart(router: &Router, uri: &str, fields: &[(&str, Option<&str>, &[u8])]) -> (StatusCode, String) {
+    let (content_type, body) = multipart(fields);
+    let request = Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, body) = send(router, request).await;
+    (status, String::from_utf8(body).unwrap())
+}
+
+async fn post_form(router: &Router, uri: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+    let body = form
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.bytes().map(|b| format!("%{b:02X}")).collect::<String>()))
+        .collect::<Vec<_>>()
+        .join("&");
+    let request = Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, body) = send(router, request).await;
+    (status, String::from_utf8(body).unwrap())
+}
+
+fn between<'a>(html: &'a str, before: &str, after: &str) -> &'a str {
+    let start = html.find(before).unwrap_or_else(|| panic!("`{before}` not in the page")) + before.len();
+    &html[start..start + html[start..].find(after).unwrap()]
+}
+
+fn qr_png(text: &str) -> Vec<u8> {
+    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+    let (w, colors) = (code.width() as u32, code.to_colors());
+    let img = image::GrayImage::from_fn((w + 8) * 6, (w + 8) * 6, |x, y| {
+        let (mx, my) = ((x / 6) as i64 - 4, (y / 6) as i64 - 4);
+        let inside = mx >= 0 && my >= 0 && (mx as u32) < w && (my as u32) < w;
+        let dark = inside && colors[(my as u32 * w + mx as u32) as usize] == qrcode::Color::Dark;
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn the_pages_check_first_store_on_request_and_open_with_the_receipt() {
+    let h = harness(Limits::default()).await;
+    // The browser's language picks the page's language; `?lang=` switches and is kept.
+    let (status, _, html) = get(&h.router, "/", Some("ko-KR,ko;q=0.9")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<html lang=\"ko\">") && html.contains("지금 해야 할 일"));
+    let (_, headers, html) = get(&h.router, "/report?lang=vi", Some("ko")).await;
+    assert!(html.contains("<html lang=\"vi\">"));
+    assert!(headers[header::SET_COOKIE].to_str().unwrap().starts_with("lang=vi;"));
+    assert!(headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("default-src 'self'"));
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+
+    // Check: a pasted conversation, a chat export, a QR screenshot, a hostile file name.
+    let export = "Mei: 我已經錄了你的片段\nMei: 不給錢就發給你通訊錄所有人\n".as_bytes();
+    let qr = qr_png("wxp://f2f0Wc3xLq7vHr9nPz_lurewatch_test");
+    let fields: Vec<(&str, Option<&str>, &[u8])> = vec![
+        ("lang", None, b"zh-Hant"),
+        ("conversation", None, "Mei: 你好呀，加我QQ 12345678 我們視頻裸聊\nKa Ho: 好".as_bytes()),
+        ("files", Some("../../chat export.txt"), export),
+        ("files", Some("pay.png"), &qr),
+    ];
+    let before = h.app.desk.lookup("QQ 12345678").await.unwrap().reports;
+    let (status, html) = post_multipart(&h.router, "/report/check", &fields).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("<html lang=\"zh-Hant\">"));
+    assert!(html.contains("data-category=\"sextortion\""), "{html}");
+    assert!(html.contains("qq:12345678"));
+    assert!(
+        html.contains("wxp://f2f0Wc3xLq7vHr9nPz_lurewatch_test") || html.contains("payment_qr"),
+        "the QR code's payee is read"
+    );
+    assert!(html.contains("chat export.txt") && !html.contains("../"));
+    assert_eq!(h.app.desk.lookup("QQ 12345678").await.unwrap().reports, before, "checking stores nothing");
+    let draft = between(&html, "name=\"draft\" value=\"", "\"").to_owned();
+
+    // Store, with what the reporter says.
+    let form = [
+        ("lang", "zh-Hant"),
+        ("draft", draft.as_str()),
+        ("platform", "wechat"),
+        ("region", "HK"),
+        ("minor", "yes"),
+        ("age", "15"),
+        ("amount", "3,000"),
+        ("currency", "HKD"),
+        ("channel", "qr_code"),
+        ("asked_again", "yes"),
+        ("statement", "我好驚"),
+    ];
+    let (status, html) = post_form(&h.router, "/report/store", &form).await;
+    assert_eq!(status, StatusCode::CREATED, "{html}");
+    let receipt = between(&html, "<output id=\"receipt-code\">", "</output>").to_owned();
+    assert_eq!(receipt.len(), 24);
+    assert!(html.contains("download=\"lurewatch-receipt.txt\""));
+    assert_eq!(h.app.desk.lookup("QQ 12345678").await.unwrap().reports, before + 1);
+    assert!(
+        h.app.desk.lookup("wxp://f2f0Wc3xLq7vHr9nPz_lurewatch_test").await.unwrap().reports >= 1,
+        "QR payees are indicators of the report"
+    );
+    // The draft is gone once stored: a second store is refused and stores nothing.
+    let (status, _) = post_form(&h.router, "/report/store", &form).await;
+    assert_eq!(status, StatusCode::GONE);
+
+    // Come back with the receipt, then add a message and a file.
+    let (status, html) = post_form(&h.router, "/receipt", &[("lang", "en"), ("code", &receipt.to_lowercase())]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(between(&html, "<dd id=\"report-messages\">", "<"), "4");
+    assert_eq!(between(&html, "<dd id=\"report-files\">", "<"), "2");
+    assert!(html.contains("Received"));
+    let add: Vec<(&str, Option<&str>, &[u8])> = vec![
+        ("lang", None, b"en"),
+        ("code", None, receipt.as_bytes()),
+        ("conversation", None, "Mei: pay again tonight or I send it".as_bytes()),
+        ("files", Some("note.pdf"), b"%PDF-1.4\n%fake but typed by its bytes"),
+    ];
+    let (status, html) = post_multipart(&h.router, "/receipt/add", &add).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(between(&html, "<dd id=\"report-messages\">", "<"), "5");
+    assert_eq!(between(&html, "<dd id=\"report-files\">", "<"), "3");
+    let (status, html) = post_form(&h.router, "/receipt", &[("code", "AAAA-BBBB-CCCC-DDDD-EEEE")]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("role=\"alert\""));
+
+    // The evidence files on disk are encrypted.
+    let mut files = 0;
+    for entry in walk(&h.dir.path().join("evidence")) {
+        files += 1;
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !bytes.starts_with(b"%PDF")
+                && !bytes.starts_with(b"\x89PNG")
+                && !String::from_utf8_lossy(&bytes).contains("Mei")
+        );
+    }
+    assert_eq!(files, 3);
+
+    // The lookup page.
+    let (status, _, html) = get(&h.router, "/lookup?lang=zh-Hans&q=QQ+12345678", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("id=\"lookup-level\"") && html.contains("qq:12345678") && html.contains("可疑"),
+        "one report at level high is suspected: {html}"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn hostile_uploads_are_refused_whole() {
+    let h = harness(Limits { max_file_bytes: 4096, ..Default::default() }).await;
+    let elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec();
+    let big = vec![b'a'; 5000];
+    let truncated_png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x10\0\0\0\x10\0\x08\x02\0\0\0".to_vec();
+    let cases: Vec<(&[u8], StatusCode, &str)> = vec![
+        (&elf, StatusCode::UNSUPPORTED_MEDIA_TYPE, "photo.jpg"),
+        (&big, StatusCode::PAYLOAD_TOO_LARGE, "big.txt"),
+        (&truncated_png, StatusCode::UNPROCESSABLE_ENTITY, "broken.png"),
+    ];
+    for (content, status, name) in cases {
+        let fields: Vec<(&str, Option<&str>, &[u8])> =
+            vec![("conversation", None, b"Mei: hello"), ("files", Some(name), content)];
+        let (got, html) = post_multipart(&h.router, "/report/check", &fields).await;
+        assert_eq!(got, status, "{name}: {html}");
+        assert!(html.contains(name.rsplit('.').next().unwrap()) && html.contains("role=\"alert\""));
+    }
+    // A broken multipart body.
+    let request = Request::builder()
+        .method("POST")
+        .uri("/report/check")
+        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=x")
+        .body(Body::from("--x\r\nContent-Disposition: form-data; name=\"conversation\"\r\n\r\nunterminated"))
+        .unwrap();
+    let (status, _, _) = send(&h.router, request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(std::fs::read_dir(h.dir.path().join("evidence")).unwrap().count(), 1, "only the empty tmp directory");
+}
+
+#[tokio::test]
+async fn floods_are_limited_per_client_and_platform_scoring_is_not() {
+    let h = harness(Limits { per_minute: 8, ..Default::default() }).await;
+    let mut codes = Vec::new();
+    for _ in 0..6 {
+        let (status, _, _) = get(&h.router, "/lookup?q=x", None).await;
+        codes.push(status);
+    }
+    assert_eq!(codes[0], StatusCode::OK);
+    assert_eq!(*codes.last().unwrap(), StatusCode::TOO_MANY_REQUESTS, "{codes:?}");
+    let (_, _, body) = get(&h.router, "/api/v1/lookup?q=x", None).await;
+    assert!(body.contains("rate_limited"));
+    for _ in 0..20 {
+        let (status, _) = json_call(&h.router, "POST", "/api/v1/assess", Some(KEY), json!({"messages": []})).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn operators_get_health_readiness_metrics_and_the_openapi_document() {
+    let h = harness(Limits::default()).await;
+    assert_eq!(get(&h.router, "/healthz", None).await.0, StatusCode::OK);
+    assert_eq!(get(&h.router, "/readyz", None).await.0, StatusCode::OK);
+    json_call(&h.router, "POST", "/api/v1/assess", Some(KEY), json!({"messages": sextortion()})).await;
+    let (status, _, metrics) = get(&h.router, "/metrics", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        metrics.contains("lurewatch_http_requests_total{route=\"/api/v1/assess\",method=\"POST\",status=\"200\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("lurewatch_assessments_total{level="));
+    assert!(metrics.contains("lurewatch_http_request_duration_seconds_bucket"));
+    assert!(!metrics.contains("203.0.113.7"));
+    let (status, _, doc) = get(&h.router, "/api/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let doc: Value = serde_json::from_str(&doc).unwrap();
+    for path in [
+        "/api/v1/assess",
+        "/api/v1/conversations/{id}/messages",
+        "/api/v1/reports",
+        "/api/v1/reports/status",
+        "/api/v1/reports/messages",
+        "/api/v1/lookup",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is missing from the OpenAPI document");
+    }
+    assert!(doc["components"]["schemas"]["MessageIn"].is_object());
+}
