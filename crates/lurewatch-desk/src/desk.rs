@@ -362,9 +362,12 @@ impl Desk {
                 found.entry((f.kind, f.value)).or_insert(listed);
             }
         }
-        let bare = bare_name(&query);
+        // Accounts named by a phone number (Zalo, WhatsApp, LINE) are found by the number.
+        let mut bares: Vec<String> =
+            found.keys().filter(|(kind, _)| *kind == IndicatorKind::Phone).map(|(_, v)| v.clone()).collect();
+        bares.extend(bare_name(&query));
         let values: Vec<String> = found.keys().map(|(_, v)| v.clone()).collect();
-        let sightings = self.store.sightings(&values, bare.as_deref()).await?;
+        let sightings = self.store.sightings(&values, &bares).await?;
 
         let mut matches: Vec<LookupMatch> = Vec::new();
         for s in &sightings {

@@ -388,17 +388,17 @@ impl Store {
         Ok(())
     }
 
-    /// What the reports say of these canonical values, and of accounts with this bare
-    /// name. Amounts are never looked up: they identify nobody.
-    pub async fn sightings(&self, values: &[String], bare: Option<&str>) -> Result<Vec<Sighting>, StoreError> {
+    /// What the reports say of these canonical values, and of accounts with these bare
+    /// names (a name without its platform, or a phone number that is an account's name).
+    /// Amounts are never looked up: they identify nobody.
+    pub async fn sightings(&self, values: &[String], bares: &[String]) -> Result<Vec<Sighting>, StoreError> {
         let values = &values[..values.len().min(MAX_LOOKUP_VALUES)];
-        if values.is_empty() && bare.is_none() {
+        let bares = &bares[..bares.len().min(MAX_LOOKUP_VALUES)];
+        if values.is_empty() && bares.is_empty() {
             return Ok(Vec::new());
         }
         let mut conditions: Vec<String> = (1..=values.len()).map(|i| format!("i.value = ${i}")).collect();
-        if bare.is_some() {
-            conditions.push(format!("i.bare = ${}", values.len() + 1));
-        }
+        conditions.extend((1..=bares.len()).map(|i| format!("i.bare = ${}", values.len() + i)));
         let sql = format!(
             "SELECT i.kind, i.value, COUNT(DISTINCT r.id), \
              COUNT(DISTINCT CASE WHEN r.level IN ('high', 'critical') THEN r.id END), \
@@ -409,11 +409,8 @@ impl Store {
         );
         // Only numbered placeholders are formatted into the text; every value is bound.
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for value in values {
+        for value in values.iter().chain(bares) {
             query = query.bind(value);
-        }
-        if let Some(bare) = bare {
-            query = query.bind(bare);
         }
         let rows = query.fetch_all(&self.pool).await?;
         Ok(rows

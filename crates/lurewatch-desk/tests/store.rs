@@ -116,7 +116,7 @@ async fn conformance(store: Store) {
     // A second report naming the same account, at a lower level.
     store.insert_report(&report("r2", "h2", 1_700_086_400, "medium", vec![qq.clone()])).await.unwrap();
 
-    let seen = store.sightings(&["qq:12345678".into(), "+85291234567".into(), "20000 HKD".into()], None).await.unwrap();
+    let seen = store.sightings(&["qq:12345678".into(), "+85291234567".into(), "20000 HKD".into()], &[]).await.unwrap();
     assert_eq!(seen.len(), 2, "amounts are never looked up: {seen:?}");
     let qq_seen = seen.iter().find(|s| s.value == "qq:12345678").unwrap();
     assert_eq!((qq_seen.reports, qq_seen.high_reports), (2, 1));
@@ -125,11 +125,11 @@ async fn conformance(store: Store) {
     assert_eq!((phone_seen.kind.as_str(), phone_seen.reports), ("phone", 1));
 
     // A bare account name finds the account on any platform.
-    let bare = store.sightings(&[], Some("12345678")).await.unwrap();
+    let bare = store.sightings(&[], &["12345678".into()]).await.unwrap();
     assert_eq!(bare.len(), 1);
     assert_eq!(bare[0].value, "qq:12345678");
-    assert!(store.sightings(&["qq:999".into()], Some("999")).await.unwrap().is_empty());
-    assert!(store.sightings(&[], None).await.unwrap().is_empty());
+    assert!(store.sightings(&["qq:999".into()], &["999".into()]).await.unwrap().is_empty());
+    assert!(store.sightings(&[], &[]).await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -1,0 +1,198 @@
+//! The victims' pages in a real headless Chromium (driven through chromedriver): report in
+//! each language, come back with the receipt, look up an indicator — with JavaScript off,
+//! as on the oldest phones the desk is meant for.
+
+use std::net::{SocketAddr, TcpListener};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use lurewatch_desk::config::{Config, Settings};
+use serde_json::json;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Each language: the page language, a conversation, what to look up and the value it
+/// canonicalises to.
+const CASES: &[(&str, &str, &str, &str)] = &[
+    (
+        "zh-Hant",
+        "Mei: 你好呀，加我QQ 12345678，我哋視頻裸聊\nMei: 我錄咗你嘅片段，你通訊錄我都有晒，唔俾兩萬就發俾你所有朋友\n仔仔: 求下你唔好",
+        "ＱＱ：１２３４５６７８",
+        "qq:12345678",
+    ),
+    (
+        "zh-Hans",
+        "小雪: 加我微信 xue_8888，我们视频裸聊\n小雪: 我已经录下了你的视频，你的通讯录我都有，不转两万就发给你所有好友\n我: 求你了不要",
+        "微信号 xue_8888",
+        "wechat:xue_8888",
+    ),
+    (
+        "en",
+        "Anna: add me on telegram @sweetanna22, let's video chat naked\nAnna: I recorded you. I have your contact list. Pay $500 or I send the video to all your friends\nTom: please don't",
+        "t.me/sweetanna22",
+        "telegram:sweetanna22",
+    ),
+    (
+        "ko",
+        "미나: 카톡 아이디 sexymina77 추가해줘 영상통화 하자\n미나: 너 영상 녹화했어. 연락처 다 있으니까 300만원 안 보내면 지인들한테 다 뿌린다\n민수: 제발 하지 마세요",
+        "sexymina77",
+        "kakao:sexymina77",
+    ),
+    (
+        "vi",
+        "Linh: kết bạn zalo 0912 345 678 để gọi video nhé\nLinh: tao đã quay video của mày rồi, có danh bạ của mày, chuyển 20 triệu không thì gửi cho tất cả bạn bè\nNam: xin đừng làm vậy",
+        "+84 912345678",
+        "zalo:+84912345678",
+    ),
+];
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn browser(accept_language: &str, profile: &std::path::Path) -> (Driver, Client) {
+    assert!(
+        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
+        "the browser tests need Debian's chromium and chromium-driver (.ci/run installs them)"
+    );
+    let port = free_port();
+    let driver = Driver(
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.display()),
+                     format!("--lang={accept_language}")],
+            "prefs": {"intl.accept_languages": accept_language, "webkit.webprefs.javascript_enabled": false}
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let mut last = None;
+    for _ in 0..100 {
+        match ClientBuilder::new(connector.clone())
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return (driver, client),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start: {last:?}");
+}
+
+async fn start_desk(dir: &std::path::Path) -> SocketAddr {
+    let settings = Settings {
+        listen: Some("127.0.0.1:0".into()),
+        data_dir: Some(dir.to_owned()),
+        per_minute: Some(100_000),
+        ..Default::default()
+    };
+    let config = Config::resolve(settings, None).unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        lurewatch_desk::http::serve(&config, Arc::new(lurewatch_core::Engine::new()), std::future::pending(), |a| {
+            let _ = tx.send(a);
+        })
+        .await
+        .unwrap();
+    });
+    rx.await.unwrap()
+}
+
+/// Waits for the page a click leads to (a click does not wait for the navigation).
+async fn wait_for(c: &Client, css: &str) {
+    if let Err(e) = c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await {
+        panic!("{css} did not appear ({e}) on {:?}:\n{}", c.current_url().await, c.source().await.unwrap_or_default());
+    }
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_come_back_and_look_up_in_every_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = start_desk(&dir.path().join("desk")).await;
+    let base = format!("http://{desk}");
+
+    // The browser's language picks the page's language.
+    let (driver, c) = browser("ko-KR,ko", &dir.path().join("profile-ko")).await;
+    c.goto(&base).await.unwrap();
+    let lang = c.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap();
+    assert_eq!(lang.as_deref(), Some("ko"));
+    c.close().await.unwrap();
+    drop(driver);
+
+    let (_driver, c) = browser("en-US,en", &dir.path().join("profile")).await;
+    for (tag, conversation, query, value) in CASES {
+        // Switch language with the switcher, as a person would.
+        c.goto(&format!("{base}/report")).await.unwrap();
+        c.find(Locator::Css(&format!(".languages a[hreflang='{tag}']"))).await.unwrap().click().await.unwrap();
+        wait_for(&c, &format!("html[lang='{tag}']")).await;
+        let lang = c.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap();
+        assert_eq!(lang.as_deref(), Some(*tag));
+
+        // Check: the verdict and advice, before anything is stored.
+        c.find(Locator::Id("conversation")).await.unwrap().send_keys(conversation).await.unwrap();
+        c.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+        wait_for(&c, "#verdict-level").await;
+        let level = c.find(Locator::Id("verdict-level")).await.unwrap().attr("data-level").await.unwrap();
+        assert!(matches!(level.as_deref(), Some("medium" | "high" | "critical")), "{tag}: {level:?}");
+        let category = c.find(Locator::Css("[data-category]")).await.unwrap().attr("data-category").await.unwrap();
+        assert_eq!(category.as_deref(), Some("sextortion"), "{tag}");
+        assert!(!c.find_all(Locator::Css("ol.advice li")).await.unwrap().is_empty(), "{tag}: advice is shown");
+        assert!(text(&c, ".indicators").await.contains(value), "{tag}");
+
+        // Store: the receipt code is shown once.
+        c.find(Locator::Css("input[name=minor][value=yes]")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("form[action='/report/store'] button")).await.unwrap().click().await.unwrap();
+        wait_for(&c, "#receipt-code").await;
+        let receipt = text(&c, "#receipt-code").await;
+        assert_eq!(receipt.len(), 24, "{tag}: {receipt}");
+        let lang = c.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap();
+        assert_eq!(lang.as_deref(), Some(*tag), "the page stays in the chosen language");
+
+        // Come back with the receipt, typed in lower case.
+        c.goto(&format!("{base}/receipt")).await.unwrap();
+        c.find(Locator::Id("code")).await.unwrap().send_keys(&receipt.to_lowercase()).await.unwrap();
+        c.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+        wait_for(&c, "#report-messages").await;
+        assert_eq!(text(&c, "#report-messages").await, "3", "{tag}");
+
+        // Look up the account in another spelling.
+        c.goto(&format!("{base}/lookup")).await.unwrap();
+        c.find(Locator::Id("q")).await.unwrap().send_keys(query).await.unwrap();
+        c.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+        wait_for(&c, "section.lookup table").await;
+        let table = text(&c, "section.lookup table").await;
+        assert!(table.contains(value), "{tag}: {table}");
+        let level = c.find(Locator::Css("section.lookup")).await.unwrap().attr("class").await.unwrap().unwrap();
+        assert!(level.contains("level-suspected") || level.contains("level-possible"), "{tag}: {level}");
+    }
+    c.close().await.unwrap();
+}
