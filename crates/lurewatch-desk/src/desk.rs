@@ -165,6 +165,8 @@ impl Desk {
     /// A desk over an opened store and vault; checks that both use the same key.
     pub async fn new(engine: Arc<Engine>, store: Store, vault: Vault, limits: Limits) -> Result<Desk, DeskError> {
         store.check_key(vault.key_id()).await?;
+        // The phone number metadata loads on first use; load it now, not in a request.
+        engine.extractor().warm_up();
         let live = Live::new(limits.live_conversations, limits.live_idle);
         Ok(Desk { engine, store, vault, limits, live })
     }
