@@ -236,10 +236,16 @@ fn word_at<T: Copy>(rest: &str, list: &[(&'static str, T)]) -> Option<(usize, T)
         let ascii_word = w.bytes().all(|b| b.is_ascii_alphabetic());
         let after = rest[w.len()..].chars().next();
         let bounded = !ascii_word || after.is_none_or(|c| !c.is_alphanumeric());
-        // Vietnamese words end where a Latin letter would go on.
-        let bounded = bounded && (w.is_ascii() || after.is_none_or(|c| !c.is_alphabetic() || !c.is_ascii()));
+        // Vietnamese words end where no Latin letter (`d`, `ể`, `ồ`) goes on: `20đ` and
+        // `20đ给` are sums, `678 để` is a number before the word "để".
+        let bounded = bounded && (w.is_ascii() || after.is_none_or(|c| !is_latin_letter(c)));
         bounded.then_some((w.len(), v))
     })
+}
+
+/// A letter of the Latin script, with the accented forms Vietnamese uses.
+fn is_latin_letter(c: char) -> bool {
+    c.is_alphabetic() && (u32::from(c) < 0x0250 || (0x1E00..=0x1EFF).contains(&u32::from(c)))
 }
 
 fn arabic(ctx: &Ctx<'_>, at: usize) -> Option<Found> {
@@ -458,6 +464,8 @@ mod tests {
             ("RMB500", Language::En, &["500 CNY"]),
             ("0.05 BTC", Language::En, &["0.05 BTC"]),
             ("LH 18008119 (0đ)", Language::Vi, &[]),
+            ("kết bạn zalo 0912 345 678 để gọi video", Language::Vi, &[]),
+            ("chuyển 500đ để mở khóa", Language::Vi, &["500 VND"]),
         ];
         for (text, lang, want) in cases {
             assert_eq!(&amounts(text, *lang), want, "{text}");
