@@ -1,5 +1,7 @@
 //! The desk through its router, without sockets: the JSON API, the pages, bad input,
-//! privacy and rate limits, on a real SQLite file.
+//! privacy and rate limits, on a real SQLite file (and the report flow on PostgreSQL).
+
+mod common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -31,10 +33,14 @@ struct Harness {
 
 async fn harness(limits: Limits) -> Harness {
     let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(&dir.path().join("desk.sqlite")).await.unwrap();
+    harness_on(store, dir, limits).await
+}
+
+async fn harness_on(store: Store, dir: tempfile::TempDir, limits: Limits) -> Harness {
     let mut lists = KnownLists::new();
     lists.block_list("police-list", "+852 6123 4567\n").unwrap();
     let engine = Arc::new(Engine::builder().known_lists(lists).build());
-    let store = Store::open_sqlite(&dir.path().join("desk.sqlite")).await.unwrap();
     let vault = Vault::new(&[9; 32], &dir.path().join("evidence")).unwrap();
     let desk = Desk::new(engine, store, vault, limits).await.unwrap();
     let keys = vec![
@@ -550,4 +556,27 @@ async fn operators_get_health_readiness_metrics_and_the_openapi_document() {
         assert!(doc["paths"][path].is_object(), "{path} is missing from the OpenAPI document");
     }
     assert!(doc["components"]["schemas"]["MessageIn"].is_object());
+}
+
+#[tokio::test]
+async fn reports_and_lookup_behave_the_same_on_postgres() {
+    let db = common::FreshDatabase::new().await;
+    let store = Store::open_postgres(&db.url).await.unwrap();
+    let h = harness_on(store, tempfile::tempdir().unwrap(), Limits::default()).await;
+    let mut receipts = Vec::new();
+    for _ in 0..3 {
+        let (status, receipt) =
+            json_call(&h.router, "POST", "/api/v1/reports", None, json!({"messages": sextortion()})).await;
+        assert_eq!(status, StatusCode::CREATED, "{receipt}");
+        receipts.push(receipt["receipt"].as_str().unwrap().to_owned());
+    }
+    let more = json!({"receipt": receipts[0], "messages": [{"sender": "Mei", "text": "再轉五千"}]});
+    let (status, s) = json_call(&h.router, "POST", "/api/v1/reports/messages", None, more).await;
+    assert_eq!((status, s["messages"].as_u64()), (StatusCode::OK, Some(5)));
+    let (_, s) = json_call(&h.router, "POST", "/api/v1/reports/status", None, json!({"receipt": receipts[1]})).await;
+    assert_eq!(s["messages"], 4);
+    let (_, a) = json_call(&h.router, "GET", "/api/v1/lookup?q=QQ%2012345678", None, Value::Null).await;
+    assert_eq!((a["level"].as_str(), a["matches"][0]["reports"].as_u64()), (Some("high"), Some(3)), "{a}");
+    let (status, _, _) = get(&h.router, "/readyz", None).await;
+    assert_eq!(status, StatusCode::OK);
 }
