@@ -272,7 +272,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/reports", post(submit_report))
         .route("/api/v1/reports/status", post(report_status))
         .route("/api/v1/reports/messages", post(add_to_report))
-        .layer(limited);
+        .layer(limited)
+        .layer(middleware::from_fn(pages::limited_as_page));
 
     // For platforms (API keys) and operators.
     let platform = Router::new()

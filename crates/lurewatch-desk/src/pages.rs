@@ -298,6 +298,18 @@ fn desk_error_page(language: Language, e: DeskError, back: &str) -> Response {
     error_page(language, status, message, back)
 }
 
+/// Turns the rate limiter's answer into a page, in the reader's language, for the pages
+/// (the API keeps its JSON error).
+pub(crate) async fn limited_as_page(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let page_request = !request.uri().path().starts_with("/api/");
+    let l = language(request.headers(), None);
+    let response = next.run(request).await;
+    if page_request && response.status() == StatusCode::TOO_MANY_REQUESTS {
+        return error_page(l, StatusCode::TOO_MANY_REQUESTS, Texts::of(l).get("error-limit").to_owned(), "/");
+    }
+    response
+}
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct LangQuery {
     lang: Option<String>,

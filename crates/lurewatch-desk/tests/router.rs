@@ -519,6 +519,8 @@ async fn floods_are_limited_per_client_and_platform_scoring_is_not() {
     }
     assert_eq!(codes[0], StatusCode::OK);
     assert_eq!(*codes.last().unwrap(), StatusCode::TOO_MANY_REQUESTS, "{codes:?}");
+    let (_, _, page) = get(&h.router, "/lookup?q=x", Some("vi")).await;
+    assert!(page.contains("<html lang=\"vi\">") && page.contains("Quá nhiều yêu cầu"), "{page}");
     let (_, _, body) = get(&h.router, "/api/v1/lookup?q=x", None).await;
     assert!(body.contains("rate_limited"));
     for _ in 0..20 {
