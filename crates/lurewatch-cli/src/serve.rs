@@ -30,6 +30,10 @@ pub struct ServeArgs {
     /// File of platform API keys for the scoring API, `NAME KEY` a line.
     #[arg(long, env = "LUREWATCH_API_KEYS", value_name = "FILE")]
     api_keys: Option<PathBuf>,
+    /// File holding the administrators' token, which manages the hash banks
+    /// (`/api/v1/admin/banks`).
+    #[arg(long, env = "LUREWATCH_ADMIN_TOKEN_FILE", value_name = "FILE")]
+    admin_token_file: Option<PathBuf>,
     /// A TOML settings file; flags and environment variables win over it.
     #[arg(long, env = "LUREWATCH_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
@@ -62,6 +66,7 @@ impl ServeArgs {
             key_file: self.key_file.clone(),
             evidence_key: self.evidence_key.clone(),
             api_keys_file: self.api_keys.clone(),
+            admin_token_file: self.admin_token_file.clone(),
             max_body_mib: self.max_body_mib,
             max_file_mib: self.max_file_mib,
             max_files: self.max_files,

@@ -31,6 +31,8 @@ pub struct Settings {
     pub evidence_key: Option<String>,
     /// File of platform API keys, `NAME KEY` a line.
     pub api_keys_file: Option<PathBuf>,
+    /// File holding the administrators' token (hash banks).
+    pub admin_token_file: Option<PathBuf>,
     /// Largest request body, MiB.
     pub max_body_mib: Option<u64>,
     /// Largest evidence file, MiB.
@@ -62,6 +64,7 @@ impl Settings {
             key_file: self.key_file.or(other.key_file),
             evidence_key: self.evidence_key.or(other.evidence_key),
             api_keys_file: self.api_keys_file.or(other.api_keys_file),
+            admin_token_file: self.admin_token_file.or(other.admin_token_file),
             max_body_mib: self.max_body_mib.or(other.max_body_mib),
             max_file_mib: self.max_file_mib.or(other.max_file_mib),
             max_files: self.max_files.or(other.max_files),
@@ -125,6 +128,8 @@ pub struct Config {
     pub key: KeySource,
     /// Platform API keys.
     pub api_keys: Vec<ApiKey>,
+    /// SHA-256 of the administrators' token, if one is set.
+    pub admin_token: Option<[u8; 32]>,
     /// Limits.
     pub limits: Limits,
     /// Time in-flight requests get after SIGTERM.
@@ -174,6 +179,20 @@ impl Config {
             Some(path) => read_api_keys(path)?,
             None => Vec::new(),
         };
+        let admin_token = match &s.admin_token_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError(format!("cannot read the admin token file {}: {e}", path.display())))?;
+                let token = text.trim();
+                if token.len() < MIN_API_KEY || token.contains(char::is_whitespace) {
+                    return Err(ConfigError(format!(
+                        "admin-token-file: the token must be at least {MIN_API_KEY} characters without spaces"
+                    )));
+                }
+                Some(Sha256::digest(token.as_bytes()).into())
+            }
+            None => None,
+        };
         let mut limits = Limits::default();
         let positive = |name: &str, v: Option<u64>, default: u64, max: u64| -> Result<u64, ConfigError> {
             match v {
@@ -192,7 +211,16 @@ impl Config {
         limits.live_conversations =
             positive("live-conversations", s.live_conversations, 100_000, 100_000_000)? as usize;
         let grace = Duration::from_secs(positive("shutdown-grace-secs", s.shutdown_grace_secs, 30, 3600)?);
-        Ok(Config { listen, data_dir, database_url: s.database_url, key, api_keys, limits, shutdown_grace: grace })
+        Ok(Config {
+            listen,
+            data_dir,
+            database_url: s.database_url,
+            key,
+            api_keys,
+            admin_token,
+            limits,
+            shutdown_grace: grace,
+        })
     }
 
     /// Creates the data directory, loads or creates the key, opens and migrates the

@@ -144,11 +144,12 @@ pub struct LookupAnswer {
 
 /// Everything the desk needs at hand.
 pub struct Desk {
-    engine: Arc<Engine>,
-    store: Store,
+    pub(crate) engine: Arc<Engine>,
+    pub(crate) store: Store,
     vault: Vault,
     limits: Limits,
     live: Live,
+    pub(crate) banks: crate::banks::Banks,
 }
 
 impl std::fmt::Debug for Desk {
@@ -168,7 +169,9 @@ impl Desk {
         // The phone number metadata loads on first use; load it now, not in a request.
         engine.extractor().warm_up();
         let live = Live::new(limits.live_conversations, limits.live_idle);
-        Ok(Desk { engine, store, vault, limits, live })
+        let desk = Desk { engine, store, vault, limits, live, banks: crate::banks::Banks::default() };
+        desk.reload_banks().await?;
+        Ok(desk)
     }
 
     /// The engine.

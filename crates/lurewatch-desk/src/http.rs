@@ -22,6 +22,7 @@ use tower_governor::GovernorLayer;
 use tower_governor::governor::GovernorConfigBuilder;
 use utoipa::OpenApi;
 
+use crate::bank_api;
 use crate::config::{ApiKey, Config};
 use crate::desk::{Desk, DeskError, LookupAnswer, MessageIn, Receipt, Status, Submission};
 use crate::metrics::Metrics;
@@ -37,15 +38,17 @@ pub struct App {
     pub metrics: Metrics,
     /// Platform API keys.
     pub api_keys: Vec<ApiKey>,
+    /// SHA-256 of the administrators' token.
+    pub admin_token: Option<[u8; 32]>,
     /// Reports checked but not yet stored.
     pub(crate) drafts: Drafts,
 }
 
 impl App {
     /// The application around a desk.
-    pub fn new(desk: Desk, api_keys: Vec<ApiKey>) -> Arc<App> {
+    pub fn new(desk: Desk, api_keys: Vec<ApiKey>, admin_token: Option<[u8; 32]>) -> Arc<App> {
         let drafts = Drafts::new(desk.limits().draft_bytes, desk.limits().draft_ttl);
-        Arc::new(App { desk, metrics: Metrics::new(), api_keys, drafts })
+        Arc::new(App { desk, metrics: Metrics::new(), api_keys, admin_token, drafts })
     }
 }
 
@@ -216,8 +219,12 @@ pub struct LookupQuery {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "lurewatch report desk", description = "Anonymous reports, lookup and conversation scoring."),
-    paths(assess, append_live, submit_report, report_status, add_to_report, lookup),
-    components(schemas(AssessRequest, AppendRequest, ReportRequest, ReceiptRequest, AddRequest, MessageIn, Receipt, Status, LookupAnswer, ErrorBody)),
+    paths(assess, append_live, submit_report, report_status, add_to_report, lookup, bank_api::match_hash,
+          bank_api::list_banks, bank_api::import_bank, bank_api::export_bank, bank_api::delete_bank,
+          bank_api::protect, bank_api::withdraw),
+    components(schemas(AssessRequest, AppendRequest, ReportRequest, ReceiptRequest, AddRequest, MessageIn, Receipt, Status,
+                       LookupAnswer, ErrorBody, bank_api::MatchRequest, bank_api::MatchAnswer, bank_api::ProtectRequest,
+                       bank_api::WithdrawRequest, bank_api::BankInfo)),
     modifiers(&ApiKeySecurity)
 )]
 struct ApiDoc;
@@ -228,10 +235,12 @@ impl utoipa::Modify for ApiKeySecurity {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "api_key",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
+        for name in ["api_key", "admin"] {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
     }
 }
 
@@ -272,6 +281,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/reports", post(submit_report))
         .route("/api/v1/reports/status", post(report_status))
         .route("/api/v1/reports/messages", post(add_to_report))
+        .route("/protect", get(pages::protect_page))
+        .route("/protect/withdraw", get(pages::withdraw_form).post(pages::withdraw_submit))
+        .route("/api/v1/protect", post(bank_api::protect))
+        .route("/api/v1/protect/withdraw", post(bank_api::withdraw))
         .layer(limited)
         .layer(middleware::from_fn(pages::limited_as_page));
 
@@ -279,6 +292,14 @@ pub fn router(app: Arc<App>) -> Router {
     let platform = Router::new()
         .route("/api/v1/assess", post(assess))
         .route("/api/v1/conversations/{id}/messages", post(append_live))
+        .route("/api/v1/hashes/match", post(bank_api::match_hash))
+        .route("/api/v1/admin/banks", get(bank_api::list_banks))
+        .route(
+            "/api/v1/admin/banks/{name}",
+            get(bank_api::export_bank).put(bank_api::import_bank).delete(bank_api::delete_bank),
+        )
+        .route("/static/protect.js", get(pages::protect_script))
+        .route("/static/lurewatch-pdq.wasm", get(pages::pdq_wasm))
         .route("/api/openapi.json", get(|| async { Json(openapi()) }))
         .route("/static/desk.css", get(pages::stylesheet))
         .route("/healthz", get(|| async { "ok" }))
@@ -306,14 +327,14 @@ async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> R
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+        HeaderValue::from_static("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
     );
     headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     response
 }
 
 /// The API key of a request, by name.
-fn platform(app: &App, headers: &HeaderMap) -> Result<String, ApiError> {
+pub(crate) fn platform(app: &App, headers: &HeaderMap) -> Result<String, ApiError> {
     if app.api_keys.is_empty() {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -490,7 +511,18 @@ pub async fn serve(
         .await
         .map_err(|source| ServeError::Listen { address: config.listen, source })?;
     let address = listener.local_addr()?;
-    let app = App::new(desk, config.api_keys.clone());
+    let app = App::new(desk, config.api_keys.clone(), config.admin_token);
+    // Desks sharing a database pick up each other's bank changes.
+    let refresher = app.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            every.tick().await;
+            if let Err(e) = refresher.desk.refresh_banks().await {
+                eprintln!("lurewatch serve: reloading the hash banks: {e}");
+            }
+        }
+    });
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, service).with_graceful_shutdown(async move {

@@ -10,6 +10,8 @@
 
 use std::time::Duration;
 
+pub mod bank_api;
+pub mod banks;
 pub mod config;
 pub mod desk;
 pub mod http;

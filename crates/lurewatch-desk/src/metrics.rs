@@ -34,6 +34,13 @@ pub struct Metrics {
     assessments: Family<LevelLabels, Counter>,
     reports: Counter,
     live: Gauge,
+    hash_queries: Counter,
+    hash_matches: Family<KindLabels, Counter>,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    kind: String,
 }
 
 impl Default for Metrics {
@@ -58,7 +65,11 @@ impl Metrics {
         registry.register("reports_stored", "Reports stored", reports.clone());
         let live = Gauge::default();
         registry.register("live_conversations", "Platform conversations held in memory", live.clone());
-        Metrics { registry, requests, latency, assessments, reports, live }
+        let hash_queries = Counter::default();
+        registry.register("hash_queries", "Image hashes matched against the banks", hash_queries.clone());
+        let hash_matches = Family::<KindLabels, Counter>::default();
+        registry.register("hash_matches", "Bank hashes found near a query, by bank kind", hash_matches.clone());
+        Metrics { registry, requests, latency, assessments, reports, live, hash_queries, hash_matches }
     }
 
     /// Counts one answered request.
@@ -77,6 +88,14 @@ impl Metrics {
     /// Counts one stored report.
     pub fn stored(&self) {
         self.reports.inc();
+    }
+
+    /// Counts one hash query and what it found.
+    pub fn hash_query(&self, matches: &[crate::banks::HashMatch]) {
+        self.hash_queries.inc();
+        for m in matches {
+            self.hash_matches.get_or_create(&KindLabels { kind: m.kind.clone() }).inc();
+        }
     }
 
     /// Sets the number of live conversations.

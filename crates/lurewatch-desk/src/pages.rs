@@ -771,3 +771,80 @@ impl Drafts {
         map.remove(token).filter(|d| d.created.elapsed() < self.ttl)
     }
 }
+
+#[derive(Template)]
+#[template(path = "protect.html")]
+struct ProtectPage<'a> {
+    t: &'a Texts,
+    languages: &'a [(&'a str, &'a str)],
+    here: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "withdraw.html")]
+struct WithdrawPage<'a> {
+    t: &'a Texts,
+    languages: &'a [(&'a str, &'a str)],
+    here: &'a str,
+    withdrawn: Option<u64>,
+    unknown: bool,
+}
+
+pub(crate) async fn protect_page(headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
+    let l = language(&headers, q.lang.as_deref());
+    let html = ProtectPage { t: Texts::of(l), languages: LANGUAGES, here: "/protect" }.render();
+    page(StatusCode::OK, html, q.lang.as_ref().map(|_| l))
+}
+
+pub(crate) async fn withdraw_form(headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
+    let l = language(&headers, q.lang.as_deref());
+    let html = WithdrawPage {
+        t: Texts::of(l),
+        languages: LANGUAGES,
+        here: "/protect/withdraw",
+        withdrawn: None,
+        unknown: false,
+    }
+    .render();
+    page(StatusCode::OK, html, q.lang.as_ref().map(|_| l))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct WithdrawForm {
+    lang: Option<String>,
+    case: String,
+    pin: String,
+}
+
+pub(crate) async fn withdraw_submit(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(form): Form<WithdrawForm>,
+) -> Response {
+    let l = language(&headers, form.lang.as_deref());
+    let (status, withdrawn, unknown) = match app.desk.withdraw(&form.case, &form.pin).await {
+        Ok(n) => (StatusCode::OK, Some(n), false),
+        Err(DeskError::UnknownReceipt) => (StatusCode::NOT_FOUND, None, true),
+        Err(e) => return desk_error_page(l, e, "/protect/withdraw"),
+    };
+    let html =
+        WithdrawPage { t: Texts::of(l), languages: LANGUAGES, here: "/protect/withdraw", withdrawn, unknown }.render();
+    page(status, html, None)
+}
+
+pub(crate) async fn protect_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/protect.js"),
+    )
+        .into_response()
+}
+
+/// The PDQ hasher for browsers, built from `crates/lurewatch-wasm` by `scripts/build-wasm`.
+pub(crate) async fn pdq_wasm() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/wasm"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        &include_bytes!("../static/lurewatch-pdq.wasm")[..],
+    )
+        .into_response()
+}

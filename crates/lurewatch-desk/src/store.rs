@@ -194,6 +194,36 @@ pub struct Sighting {
     pub last_seen: i64,
 }
 
+/// A hash bank.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankRow {
+    /// Its id (an admin's name for it, or a victim's case number).
+    pub id: String,
+    /// `admin` or `victim`.
+    pub kind: String,
+    /// What it is.
+    pub label: String,
+    /// For victim banks: the Argon2id hash of the PIN.
+    pub pin_hash: Option<String>,
+    /// Created at.
+    pub created_at: i64,
+    /// Hashes in it.
+    pub hashes: u64,
+}
+
+/// A hash of a bank.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankHashRow {
+    /// The bank.
+    pub bank_id: String,
+    /// The hash, 64 hex digits.
+    pub hash: String,
+    /// Its quality.
+    pub quality: u8,
+    /// What the source said of it.
+    pub label: String,
+}
+
 impl Store {
     /// Opens the SQLite file `path` (created when missing) and migrates it.
     pub async fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
@@ -424,6 +454,115 @@ impl Store {
                 last_seen: r.get(5),
             })
             .collect())
+    }
+
+    /// Creates a bank, or does nothing when one with this id exists (whose kind it returns).
+    pub async fn create_bank(&self, bank: &BankRow) -> Result<String, StoreError> {
+        sqlx::query(
+            "INSERT INTO hash_banks (id, kind, label, pin_hash, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&bank.id)
+        .bind(&bank.kind)
+        .bind(&bank.label)
+        .bind(&bank.pin_hash)
+        .bind(bank.created_at)
+        .execute(&self.pool)
+        .await?;
+        let kind: String =
+            sqlx::query("SELECT kind FROM hash_banks WHERE id = $1").bind(&bank.id).fetch_one(&self.pool).await?.get(0);
+        Ok(kind)
+    }
+
+    /// Adds hashes to a bank in one transaction; hashes it holds already are kept as they
+    /// are. Returns how many were new.
+    pub async fn add_bank_hashes(&self, bank_id: &str, hashes: &[BankHashRow], now: i64) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut added = 0;
+        for h in hashes {
+            added += sqlx::query(
+                "INSERT INTO bank_hashes (bank_id, hash, quality, label, added_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (bank_id, hash) DO NOTHING",
+            )
+            .bind(bank_id)
+            .bind(&h.hash)
+            .bind(i64::from(h.quality))
+            .bind(&h.label)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// Every bank with its size.
+    pub async fn banks(&self) -> Result<Vec<BankRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT b.id, b.kind, b.label, b.pin_hash, b.created_at, \
+             (SELECT COUNT(*) FROM bank_hashes h WHERE h.bank_id = b.id) FROM hash_banks b ORDER BY b.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| BankRow {
+                id: r.get(0),
+                kind: r.get(1),
+                label: r.get(2),
+                pin_hash: r.get(3),
+                created_at: r.get(4),
+                hashes: r.get::<i64, _>(5).max(0) as u64,
+            })
+            .collect())
+    }
+
+    /// The hashes of one bank, or of every bank when `bank_id` is `None`.
+    pub async fn bank_hashes(&self, bank_id: Option<&str>) -> Result<Vec<BankHashRow>, StoreError> {
+        let rows = match bank_id {
+            Some(id) => {
+                sqlx::query("SELECT bank_id, hash, quality, label FROM bank_hashes WHERE bank_id = $1 ORDER BY hash")
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT bank_id, hash, quality, label FROM bank_hashes ORDER BY bank_id, hash")
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        Ok(rows
+            .into_iter()
+            .map(|r| BankHashRow {
+                bank_id: r.get(0),
+                hash: r.get(1),
+                quality: r.get::<i64, _>(2).clamp(0, 100) as u8,
+                label: r.get(3),
+            })
+            .collect())
+    }
+
+    /// Deletes a bank and its hashes; whether it existed.
+    pub async fn delete_bank(&self, bank_id: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM bank_hashes WHERE bank_id = $1").bind(bank_id).execute(&mut *tx).await?;
+        let gone = sqlx::query("DELETE FROM hash_banks WHERE id = $1").bind(bank_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(gone.rows_affected() == 1)
+    }
+
+    /// A number that changes whenever any bank changes, for desks sharing a database to
+    /// notice: the count and the latest time of the bank hashes and banks.
+    pub async fn banks_version(&self) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM bank_hashes) + (SELECT COUNT(*) FROM hash_banks), \
+             COALESCE((SELECT MAX(added_at) FROM bank_hashes), 0) + COALESCE((SELECT MAX(created_at) FROM hash_banks), 0)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.get(0), row.get(1)))
     }
 }
 

@@ -63,6 +63,10 @@ impl Drop for Driver {
 }
 
 async fn browser(accept_language: &str, profile: &std::path::Path) -> (Driver, Client) {
+    browser_with(accept_language, profile, false).await
+}
+
+async fn browser_with(accept_language: &str, profile: &std::path::Path, javascript: bool) -> (Driver, Client) {
     assert!(
         std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
         "the browser tests need Debian's chromium and chromium-driver (.ci/run installs them)"
@@ -85,7 +89,7 @@ async fn browser(accept_language: &str, profile: &std::path::Path) -> (Driver, C
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.display()),
                      format!("--lang={accept_language}")],
-            "prefs": {"intl.accept_languages": accept_language, "webkit.webprefs.javascript_enabled": false}
+            "prefs": {"intl.accept_languages": accept_language, "webkit.webprefs.javascript_enabled": javascript}
         }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -194,5 +198,95 @@ async fn report_come_back_and_look_up_in_every_language() {
         let level = c.find(Locator::Css("section.lookup")).await.unwrap().attr("class").await.unwrap().unwrap();
         assert!(level.contains("level-suspected") || level.contains("level-possible"), "{tag}: {level}");
     }
+    c.close().await.unwrap();
+}
+
+/// The reference hashes of Meta's test images: `(file, hash, quality)`.
+fn oracle() -> Vec<(std::path::PathBuf, lurewatch_image::Pdq, u8)> {
+    // Canonical: chromedriver takes only canonical paths for file inputs.
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/pdq")
+        .canonicalize()
+        .expect("../shared/data/pdq beside the repository");
+    let text = std::fs::read_to_string(dir.join("reference-cpp-hashes.txt"))
+        .expect("../shared/data/pdq beside the repository");
+    text.lines()
+        .map(|line| {
+            let field = |k: &str| line.split(',').find_map(|f| f.strip_prefix(k)).unwrap();
+            (
+                dir.join("images").join(field("filename=")),
+                field("hash=").parse().unwrap(),
+                field("quality=").parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// How far the browser's hash may be from the reference's: the browser decodes JPEG with
+/// its own decoder (and may manage colour), so a few bits differ; PDQ matches at 31.
+const BROWSER_TOLERANCE: u32 = 12;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pictures_are_hashed_in_the_browser_and_only_hashes_are_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = start_desk(&dir.path().join("desk")).await;
+    let base = format!("http://{desk}");
+    let images = oracle();
+    let (_driver, c) = browser_with("en-US,en", &dir.path().join("profile"), true).await;
+    c.goto(&format!("{base}/protect?lang=en")).await.unwrap();
+    let paths: Vec<String> = images.iter().map(|(p, _, _)| p.display().to_string()).collect();
+    c.find(Locator::Id("pictures")).await.unwrap().send_keys(&paths.join("\n")).await.unwrap();
+    let mut rows = Vec::new();
+    for _ in 0..600 {
+        rows = c.find_all(Locator::Css("#protect-hashes tbody tr")).await.unwrap();
+        let store = c.find(Locator::Id("protect-store")).await.unwrap();
+        let enabled = store.prop("disabled").await.unwrap().is_none_or(|d| d != "true");
+        if rows.len() == images.len() && enabled {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(rows.len(), images.len(), "every picture gets a row");
+    let mut worst = 0;
+    let mut exact = 0;
+    for (row, (path, want, quality)) in rows.iter().zip(&images) {
+        let cells = row.find_all(Locator::Css("td")).await.unwrap();
+        let hash: lurewatch_image::Pdq =
+            cells[1].text().await.unwrap().trim().parse().unwrap_or_else(|_| panic!("{}: no hash", path.display()));
+        let d = hash.distance(want);
+        worst = worst.max(d);
+        exact += usize::from(d == 0);
+        assert!(d <= BROWSER_TOLERANCE, "{}: {d} bits from the reference", path.display());
+        let got_quality: i32 = cells[2].text().await.unwrap().trim().parse().unwrap();
+        assert!(
+            (got_quality - i32::from(*quality)).abs() <= 10,
+            "{}: quality {got_quality} vs {quality}",
+            path.display()
+        );
+    }
+    eprintln!("browser hashes: {exact} of {} exact, at most {worst} bits from the reference", images.len());
+
+    // Only hashes leave: store them, then a platform matches the original picture.
+    c.find(Locator::Id("protect-store")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "#protect-done:not([hidden])").await;
+    let case = text(&c, "#protect-case").await;
+    let pin = text(&c, "#protect-pin").await;
+    assert_eq!((case.len(), pin.len()), (9, 8));
+    let hash = lurewatch_image::hash_image(&std::fs::read(&images[0].0).unwrap()).unwrap().hash;
+    let store =
+        lurewatch_desk::store::Store::open_sqlite(&dir.path().join("desk").join("lurewatch.sqlite")).await.unwrap();
+    let stored = store.bank_hashes(None).await.unwrap();
+    assert!(
+        stored.iter().any(|h| h.hash.parse::<lurewatch_image::Pdq>().unwrap().distance(&hash) <= BROWSER_TOLERANCE)
+    );
+    assert!(stored.iter().all(|h| h.label.is_empty()), "not even the file names are sent");
+
+    // Withdraw with the case number and PIN, without JavaScript.
+    c.goto(&format!("{base}/protect/withdraw?lang=en")).await.unwrap();
+    c.find(Locator::Id("case")).await.unwrap().send_keys(&case).await.unwrap();
+    c.find(Locator::Id("pin")).await.unwrap().send_keys(&pin).await.unwrap();
+    c.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "#withdrawn").await;
+    assert!(store.bank_hashes(None).await.unwrap().is_empty());
     c.close().await.unwrap();
 }

@@ -24,6 +24,7 @@ use tower::ServiceExt;
 
 const KEY: &str = "platform-key-0123456789abcdef";
 const OTHER_KEY: &str = "another-platform-key-9876543210";
+const ADMIN: &str = "admin-token-abcdefghijklmnopqrstuvwxyz";
 
 struct Harness {
     router: Router,
@@ -47,7 +48,7 @@ async fn harness_on(store: Store, dir: tempfile::TempDir, limits: Limits) -> Har
         ApiKey { name: "chatapp".into(), hash: Sha256::digest(KEY).into() },
         ApiKey { name: "forum".into(), hash: Sha256::digest(OTHER_KEY).into() },
     ];
-    let app = App::new(desk, keys);
+    let app = App::new(desk, keys, Some(Sha256::digest(ADMIN).into()));
     let router = router(app.clone()).layer(Extension(ConnectInfo(SocketAddr::from(([203, 0, 113, 7], 40000)))));
     Harness { router, app, dir }
 }
@@ -581,4 +582,138 @@ async fn reports_and_lookup_behave_the_same_on_postgres() {
     assert_eq!((a["level"].as_str(), a["matches"][0]["reports"].as_u64()), (Some("high"), Some(3)), "{a}");
     let (status, _, _) = get(&h.router, "/readyz", None).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+async fn text_call(router: &Router, method: &str, uri: &str, token: Option<&str>, body: &str) -> (StatusCode, String) {
+    let mut request = Request::builder().method(method).uri(uri).header(header::CONTENT_TYPE, "text/plain");
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let (status, _, body) = send(router, request.body(Body::from(body.to_owned())).unwrap()).await;
+    (status, String::from_utf8(body).unwrap())
+}
+
+/// A hash `bits` bits away from `hash` (the lowest bits flipped).
+fn flip(hash: &str, bits: usize) -> String {
+    let mut h: lurewatch_image::Pdq = hash.parse().unwrap();
+    for b in 0..bits {
+        h.0[15 - b / 16] ^= 1 << (b % 16);
+    }
+    h.to_string()
+}
+
+#[tokio::test]
+async fn administrators_manage_banks_and_platforms_match_against_them() {
+    let h = harness(Limits::default()).await;
+    let a = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+    let b = "0000000000000000000000000000000000000000000000000000000000000000".replace('0', "3");
+    let bank = format!("hash,quality,label\n{a},100,gang-avatar-17\n{b},40,blurry\nnot-a-hash\n");
+
+    // Only with the administrators' token.
+    let (status, body) = text_call(&h.router, "PUT", "/api/v1/admin/banks/police-hk", None, &bank).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (status, body) = text_call(&h.router, "PUT", "/api/v1/admin/banks/police-hk", Some(KEY), &bank).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (status, body) = text_call(&h.router, "PUT", "/api/v1/admin/banks/Bad_Name", Some(ADMIN), &bank).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    let (status, body) = text_call(&h.router, "PUT", "/api/v1/admin/banks/police-hk", Some(ADMIN), &bank).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let summary: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!((summary["read"].as_u64(), summary["added"].as_u64()), (Some(2), Some(2)), "{summary}");
+    assert_eq!(summary["errors"].as_array().unwrap().len(), 1);
+    // Importing again adds nothing.
+    let (_, body) = text_call(&h.router, "PUT", "/api/v1/admin/banks/police-hk", Some(ADMIN), &bank).await;
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["added"], 0);
+    let (status, body) = text_call(&h.router, "GET", "/api/v1/admin/banks", Some(ADMIN), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()[0]["hashes"], 2);
+    let (status, exported) = text_call(&h.router, "GET", "/api/v1/admin/banks/police-hk", Some(ADMIN), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(exported.contains(&format!("{a},100,gang-avatar-17")), "{exported}");
+
+    // Matching: within distance, nearest first; low-quality bank hashes are not matched.
+    let near = json!({"hash": flip(a, 9)});
+    let (status, answer) = json_call(&h.router, "POST", "/api/v1/hashes/match", Some(KEY), near.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["matches"][0]["bank"], "police-hk");
+    assert_eq!(answer["matches"][0]["distance"], 9);
+    assert_eq!(answer["matches"][0]["label"], "gang-avatar-17");
+    let (_, far) = json_call(&h.router, "POST", "/api/v1/hashes/match", Some(KEY), json!({"hash": flip(a, 40)})).await;
+    assert_eq!(far["matches"], json!([]));
+    let (_, tight) =
+        json_call(&h.router, "POST", "/api/v1/hashes/match", Some(KEY), json!({"hash": flip(a, 9), "distance": 8}))
+            .await;
+    assert_eq!(tight["matches"], json!([]));
+    let (_, blurry) = json_call(&h.router, "POST", "/api/v1/hashes/match", Some(KEY), json!({"hash": b})).await;
+    assert_eq!(blurry["matches"], json!([]), "bank hashes of quality below 50 are not matched");
+    let (_, low) =
+        json_call(&h.router, "POST", "/api/v1/hashes/match", Some(KEY), json!({"hash": a, "quality": 20})).await;
+    assert_eq!(low["ignored"], "low_quality");
+    let (status, bad) = json_call(&h.router, "POST", "/api/v1/hashes/match", Some(KEY), json!({"hash": "xyz"})).await;
+    assert_eq!((status, code(&bad)), (StatusCode::UNPROCESSABLE_ENTITY, "bad_hash"));
+    let (status, _) = json_call(&h.router, "POST", "/api/v1/hashes/match", None, near.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (_, _, metrics) = get(&h.router, "/metrics", None).await;
+    assert!(metrics.contains("lurewatch_hash_matches_total{kind=\"admin\"} 1"), "{metrics}");
+
+    // Deleted, it matches no more.
+    let (status, _) = text_call(&h.router, "DELETE", "/api/v1/admin/banks/police-hk", Some(ADMIN), "").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, gone) = json_call(&h.router, "POST", "/api/v1/hashes/match", Some(KEY), near).await;
+    assert_eq!(gone["matches"], json!([]));
+    let (status, _) = text_call(&h.router, "DELETE", "/api/v1/admin/banks/police-hk", Some(ADMIN), "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn victims_protect_hashes_platforms_match_them_and_only_the_pin_withdraws_them() {
+    let h = harness(Limits::default()).await;
+    let mine = "e64cc9d91c623882f8d1f1d9a398e78c9f199b3bd83924f2b7e11e0bf861b064";
+    let body = json!({"hashes": [{"hash": mine, "quality": 100}]});
+    let (status, protection) = json_call(&h.router, "POST", "/api/v1/protect", None, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{protection}");
+    let case = protection["case"].as_str().unwrap().to_owned();
+    let pin = protection["pin"].as_str().unwrap().to_owned();
+    assert_eq!((case.len(), pin.len()), (9, 8));
+
+    // A platform learns the picture is protected, never whose case it is.
+    let (_, answer) =
+        json_call(&h.router, "POST", "/api/v1/hashes/match", Some(KEY), json!({"hash": flip(mine, 3)})).await;
+    assert_eq!(answer["matches"][0]["bank"], "protected", "{answer}");
+    assert_eq!(answer["matches"][0]["kind"], "victim");
+    assert!(!answer.to_string().contains(&case));
+    // The PIN is stored hashed.
+    let db = std::fs::read(h.dir.path().join("desk.sqlite")).unwrap();
+    let wal = std::fs::read(h.dir.path().join("desk.sqlite-wal")).unwrap_or_default();
+    assert!(!String::from_utf8_lossy(&[db, wal].concat()).contains(&pin));
+
+    let bad = json!({"hashes": [{"hash": "nothex", "quality": 100}]});
+    let (status, _) = json_call(&h.router, "POST", "/api/v1/protect", None, bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = json_call(&h.router, "POST", "/api/v1/protect", None, json!({"hashes": []})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // A wrong PIN withdraws nothing; the right one, on the page, withdraws it.
+    let wrong = json!({"case": case, "pin": "00000000"});
+    let (status, _) = json_call(&h.router, "POST", "/api/v1/protect/withdraw", None, wrong).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, html) =
+        post_form(&h.router, "/protect/withdraw", &[("lang", "ko"), ("case", &case.to_lowercase()), ("pin", &pin)])
+            .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("id=\"withdrawn\"") && html.contains("해시가 철회되었습니다"));
+    let (_, answer) = json_call(&h.router, "POST", "/api/v1/hashes/match", Some(KEY), json!({"hash": mine})).await;
+    assert_eq!(answer["matches"], json!([]));
+
+    let (status, _, page) = get(&h.router, "/protect?lang=zh-Hant", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("保護我的相片") && page.contains("<noscript>") && page.contains("/static/protect.js"));
+    let (status, headers, wasm) =
+        send(&h.router, Request::builder().uri("/static/lurewatch-pdq.wasm").body(Body::empty()).unwrap()).await;
+    assert_eq!(
+        (status, &headers[header::CONTENT_TYPE]),
+        (StatusCode::OK, &"application/wasm".parse::<axum::http::HeaderValue>().unwrap())
+    );
+    assert!(wasm.starts_with(b"\0asm"));
 }

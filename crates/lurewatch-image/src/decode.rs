@@ -14,8 +14,8 @@ use image::{DynamicImage, GrayImage, ImageFormat, ImageReader, Limits, RgbImage}
 pub const MAX_DIMENSION: u32 = 16_384;
 /// Most memory a decoder may allocate.
 pub const MAX_ALLOC: u64 = 512 << 20;
-/// Side to which larger images are sampled down before hashing.
-pub const DOWNSAMPLE: usize = 512;
+use crate::pdq;
+pub use crate::pdq::DOWNSAMPLE;
 
 /// Why an image could not be hashed.
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +70,7 @@ pub fn grey(bytes: &[u8], max_side: usize) -> Result<Grey, ImageError> {
     let mut pixels = Vec::with_capacity(nw * nh);
     for y in 0..nh {
         for x in 0..nw {
-            pixels.push(g.get_pixel(nearest(x, w, nw) as u32, nearest(y, h, nh) as u32).0[0]);
+            pixels.push(g.get_pixel(pdq::nearest(x, w, nw) as u32, pdq::nearest(y, h, nh) as u32).0[0]);
         }
     }
     Ok(Grey { pixels, width: nw, height: nh })
@@ -132,16 +132,10 @@ fn libjpeg(bytes: &[u8]) -> Result<Option<DynamicImage>, ImageError> {
     result.unwrap_or_else(|_| Err(ImageError::Corrupt("libjpeg could not decode it".into())))
 }
 
-/// Source index of output `x` of `new` when `old` is sampled down by nearest neighbour.
-fn nearest(x: usize, old: usize, new: usize) -> usize {
-    ((x as f64 * old as f64 / new as f64) as usize).min(old - 1)
-}
-
 fn to_luma(image: &DynamicImage) -> Luma {
     let (w, h) = (image.width() as usize, image.height() as usize);
-    let (nw, nh) = if w > DOWNSAMPLE || h > DOWNSAMPLE { (DOWNSAMPLE, DOWNSAMPLE) } else { (w, h) };
-    let cols: Vec<usize> = (0..nw).map(|x| nearest(x, w, nw)).collect();
-    let rows: Vec<usize> = (0..nh).map(|y| nearest(y, h, nh)).collect();
+    let (cols, rows) = pdq::sample_grid(w, h);
+    let (nw, nh) = (cols.len(), rows.len());
     let mut pixels = Vec::with_capacity(nw * nh);
     let grey = matches!(
         image,
@@ -161,8 +155,7 @@ fn to_luma(image: &DynamicImage) -> Luma {
         let rgb = image.to_rgb8();
         for &y in &rows {
             for &x in &cols {
-                let [r, g, b] = rgb.get_pixel(x as u32, y as u32).0;
-                pixels.push(0.299f32 * f32::from(r) + 0.587f32 * f32::from(g) + 0.114f32 * f32::from(b));
+                pixels.push(pdq::luminance(rgb.get_pixel(x as u32, y as u32).0));
             }
         }
     }

@@ -84,6 +84,45 @@ pub struct Hashed {
     pub dihedral: [Pdq; 8],
 }
 
+/// Side the reference hasher samples larger images down to, by nearest neighbour, before
+/// hashing: a 12-megapixel photo and its thumbnail then hash alike, and quickly.
+pub const DOWNSAMPLE: usize = 512;
+
+/// Source index of output `x` of `new` when `old` is sampled down by nearest neighbour.
+pub fn nearest(x: usize, old: usize, new: usize) -> usize {
+    ((x as f64 * old as f64 / new as f64) as usize).min(old - 1)
+}
+
+/// The source columns and rows sampled from a `width × height` image: all of them, or
+/// [`DOWNSAMPLE`] of each when a side is larger.
+pub fn sample_grid(width: usize, height: usize) -> (Vec<usize>, Vec<usize>) {
+    let (nw, nh) = if width > DOWNSAMPLE || height > DOWNSAMPLE { (DOWNSAMPLE, DOWNSAMPLE) } else { (width, height) };
+    ((0..nw).map(|x| nearest(x, width, nw)).collect(), (0..nh).map(|y| nearest(y, height, nh)).collect())
+}
+
+/// The luminance of a pixel, with the reference's weights.
+pub fn luminance([r, g, b]: [u8; 3]) -> f32 {
+    0.299f32 * f32::from(r) + 0.587f32 * f32::from(g) + 0.114f32 * f32::from(b)
+}
+
+/// Hashes RGBA pixels (`width × height × 4` bytes, alpha ignored), as a browser's canvas
+/// gives them: sampled and weighted exactly as decoded files are.
+///
+/// # Panics
+/// If `rgba` is not `width × height × 4` long.
+pub fn hash_rgba(rgba: &[u8], width: usize, height: usize) -> Hashed {
+    assert_eq!(rgba.len(), width * height * 4, "RGBA buffer of the wrong size");
+    let (cols, rows) = sample_grid(width, height);
+    let mut pixels = Vec::with_capacity(cols.len() * rows.len());
+    for &y in &rows {
+        for &x in &cols {
+            let i = (y * width + x) * 4;
+            pixels.push(luminance([rgba[i], rgba[i + 1], rgba[i + 2]]));
+        }
+    }
+    hash_luma(&pixels, cols.len(), rows.len())
+}
+
 /// Hashes a luminance image (`width × height`, row-major, values 0–255).
 ///
 /// # Panics

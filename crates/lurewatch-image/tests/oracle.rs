@@ -143,3 +143,23 @@ fn crc32(bytes: &[u8]) -> u32 {
     }
     !c
 }
+
+#[test]
+fn rgba_pixels_as_a_browser_gives_them_hash_like_the_decoded_file() {
+    // The browser build hashes canvas pixels: the same sampling and weights must give the
+    // same hash as the decoded file, bit for bit, for every reference image.
+    let text = std::fs::read_to_string(data().join("reference-cpp-hashes.txt")).unwrap();
+    for line in text.lines() {
+        let file = line.split(',').find_map(|f| f.strip_prefix("filename=")).unwrap();
+        let bytes = image(file);
+        let rgba = image::load_from_memory(&bytes).unwrap().to_rgba8();
+        let (w, h) = (rgba.width() as usize, rgba.height() as usize);
+        let from_pixels = lurewatch_image::pdq::hash_rgba(rgba.as_raw(), w, h);
+        let from_file = hash_image(&bytes).unwrap();
+        // JPEG pixels differ slightly between decoders (the `image` crate here, libjpeg-turbo
+        // for files), as they will in browsers: a few bits, far below the match distance.
+        let d = from_pixels.hash.distance(&from_file.hash);
+        let limit = if file.ends_with(".jpg") || file.ends_with(".jpeg") { 16 } else { 0 };
+        assert!(d <= limit, "{file}: {d} bits apart");
+    }
+}
