@@ -367,11 +367,15 @@ impl Desk {
                 found.entry((f.kind, f.value)).or_insert(listed);
             }
         }
+        let mut image_hashes: Vec<String> = Vec::new();
+        if let Ok(hash) = query.trim().parse::<lurewatch_image::Pdq>() {
+            image_hashes.push(hash.to_string());
+        }
         // Accounts named by a phone number (Zalo, WhatsApp, LINE) are found by the number.
         let mut bares: Vec<String> =
             found.keys().filter(|(kind, _)| *kind == IndicatorKind::Phone).map(|(_, v)| v.clone()).collect();
         bares.extend(bare_name(&query));
-        let values: Vec<String> = found.keys().map(|(_, v)| v.clone()).collect();
+        let values: Vec<String> = found.keys().map(|(_, v)| v.clone()).chain(image_hashes).collect();
         let sightings = self.store.sightings(&values, &bares).await?;
 
         let mut matches: Vec<LookupMatch> = Vec::new();
@@ -477,8 +481,21 @@ fn indicator_rows(a: &Assessment, files: &[Upload]) -> Vec<IndicatorRow> {
             None => rows.push(row_of(f, 1)),
         }
     }
+    // Pictures with enough detail to match on: an avatar or photo reused across reports.
+    for (hash, _) in
+        files.iter().filter_map(|f| f.image_hash).filter(|(_, q)| *q >= lurewatch_image::index::MIN_QUALITY)
+    {
+        let value = hash.to_string();
+        match rows.iter_mut().find(|r| r.kind == IMAGE_HASH && r.value == value) {
+            Some(r) => r.mentions += 1,
+            None => rows.push(IndicatorRow { kind: IMAGE_HASH.into(), value, bare: None, platform: None, mentions: 1 }),
+        }
+    }
     rows
 }
+
+/// The indicator kind of a picture's PDQ hash (64 hex digits).
+pub const IMAGE_HASH: &str = "image_hash";
 
 fn row_of(f: &Found, mentions: u32) -> IndicatorRow {
     let bare = matches!(f.kind, IndicatorKind::Handle | IndicatorKind::PaymentHandle)

@@ -66,6 +66,9 @@ pub struct Upload {
     pub content: Vec<u8>,
     /// Indicators read from it (QR codes in pictures).
     pub indicators: Vec<Found>,
+    /// The PDQ hash of a picture with its quality: the same avatar or photo in another
+    /// report links the two.
+    pub image_hash: Option<(lurewatch_image::Pdq, u8)>,
     /// Whether it is text (a chat export or a pasted conversation saved as a file).
     pub text: bool,
 }
@@ -85,6 +88,7 @@ pub fn check(engine: &Engine, name: &str, content: Vec<u8>, max_bytes: usize) ->
         None => return Err(UploadError::Unsupported(name)),
     };
     let mut indicators = Vec::new();
+    let mut image_hash = None;
     if matches!(media_type, "image/jpeg" | "image/png" | "image/webp" | "image/gif" | "image/bmp") {
         match lurewatch_image::qr::read(&content) {
             Ok(payloads) => {
@@ -101,8 +105,9 @@ pub fn check(engine: &Engine, name: &str, content: Vec<u8>, max_bytes: usize) ->
             }
             Err(ImageError::Unsupported) => {}
         }
+        image_hash = lurewatch_image::hash_image(&content).ok().map(|h| (h.hash, h.quality));
     }
-    Ok(Upload { name, media_type, content, indicators, text })
+    Ok(Upload { name, media_type, content, indicators, image_hash, text })
 }
 
 /// The type of a file from its first bytes, and whether it is text.

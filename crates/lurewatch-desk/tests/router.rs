@@ -717,3 +717,25 @@ async fn victims_protect_hashes_platforms_match_them_and_only_the_pin_withdraws_
     );
     assert!(wasm.starts_with(b"\0asm"));
 }
+
+#[tokio::test]
+async fn the_same_avatar_in_two_reports_is_one_indicator() {
+    let h = harness(Limits::default()).await;
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/pdq/images");
+    let avatar = std::fs::read(dir.join("bridge-mods/aaa-orig.jpg")).expect("../shared/data/pdq beside the repository");
+    let expected = lurewatch_image::hash_image(&avatar).unwrap().hash.to_string();
+    for conversation in
+        ["Mei: 我錄了你的片段，不給錢就發給你所有朋友", "Anna: pay or I send the video to all your friends"]
+    {
+        let fields: Vec<(&str, Option<&str>, &[u8])> =
+            vec![("conversation", None, conversation.as_bytes()), ("files", Some("avatar.jpg"), &avatar)];
+        let (status, html) = post_multipart(&h.router, "/report/check", &fields).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        let draft = between(&html, "name=\"draft\" value=\"", "\"").to_owned();
+        let (status, _) = post_form(&h.router, "/report/store", &[("draft", draft.as_str())]).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (_, answer) = json_call(&h.router, "GET", &format!("/api/v1/lookup?q={expected}"), None, Value::Null).await;
+    assert_eq!(answer["matches"][0]["kind"], "image_hash", "{answer}");
+    assert_eq!(answer["matches"][0]["reports"], 2);
+}
