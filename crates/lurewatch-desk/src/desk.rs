@@ -150,6 +150,8 @@ pub struct Desk {
     limits: Limits,
     live: Live,
     pub(crate) banks: crate::banks::Banks,
+    /// The picture hashes of every report, for near-duplicate lookup.
+    images: std::sync::RwLock<Option<lurewatch_image::index::Index>>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -169,8 +171,17 @@ impl Desk {
         // The phone number metadata loads on first use; load it now, not in a request.
         engine.extractor().warm_up();
         let live = Live::new(limits.live_conversations, limits.live_idle);
-        let desk = Desk { engine, store, vault, limits, live, banks: crate::banks::Banks::default() };
+        let desk = Desk {
+            engine,
+            store,
+            vault,
+            limits,
+            live,
+            banks: crate::banks::Banks::default(),
+            images: std::sync::RwLock::new(None),
+        };
         desk.reload_banks().await?;
+        desk.reload_images().await?;
         Ok(desk)
     }
 
@@ -246,6 +257,9 @@ impl Desk {
             id,
         };
         self.store.insert_report(&report).await?;
+        if report.indicators.iter().any(|i| i.kind == IMAGE_HASH) {
+            self.reload_images().await?;
+        }
         Ok(Receipt { receipt: code, assessment })
     }
 
@@ -349,6 +363,9 @@ impl Desk {
                 &file_rows,
             )
             .await?;
+        if files.iter().any(|f| f.image_hash.is_some()) {
+            self.reload_images().await?;
+        }
         self.status(code).await
     }
 
@@ -367,9 +384,17 @@ impl Desk {
                 found.entry((f.kind, f.value)).or_insert(listed);
             }
         }
+        // A picture's hash finds the same picture, and slightly edited ones, in any report.
         let mut image_hashes: Vec<String> = Vec::new();
         if let Ok(hash) = query.trim().parse::<lurewatch_image::Pdq>() {
             image_hashes.push(hash.to_string());
+            let images = self.images.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(index) = images.as_ref() {
+                let mut near = index.query(&hash, lurewatch_image::index::DEFAULT_DISTANCE);
+                near.sort_by_key(|m| (m.distance, m.id));
+                image_hashes.extend(near.iter().take(15).map(|m| index.hash(m.id).to_string()));
+            }
+            image_hashes.dedup();
         }
         // Accounts named by a phone number (Zalo, WhatsApp, LINE) are found by the number.
         let mut bares: Vec<String> =
@@ -410,6 +435,15 @@ impl Desk {
             reports: matches.iter().map(|m| m.reports).sum(),
             matches,
         })
+    }
+
+    /// Loads the picture hashes of every report for near-duplicate lookup.
+    pub async fn reload_images(&self) -> Result<(), DeskError> {
+        let hashes: Vec<lurewatch_image::Pdq> =
+            self.store.indicator_values(IMAGE_HASH).await?.iter().filter_map(|v| v.parse().ok()).collect();
+        let index = (!hashes.is_empty()).then(|| lurewatch_image::index::Index::new(hashes));
+        *self.images.write().unwrap_or_else(|e| e.into_inner()) = index;
+        Ok(())
     }
 
     /// Appends messages to a live conversation of one platform and assesses it. The

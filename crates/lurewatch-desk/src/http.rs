@@ -521,6 +521,9 @@ pub async fn serve(
             if let Err(e) = refresher.desk.refresh_banks().await {
                 eprintln!("lurewatch serve: reloading the hash banks: {e}");
             }
+            if let Err(e) = refresher.desk.reload_images().await {
+                eprintln!("lurewatch serve: reloading the reports' picture hashes: {e}");
+            }
         }
     });
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);

@@ -456,6 +456,15 @@ impl Store {
             .collect())
     }
 
+    /// The distinct values of one indicator kind across all reports.
+    pub async fn indicator_values(&self, kind: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT DISTINCT value FROM report_indicators WHERE kind = $1 ORDER BY value")
+            .bind(kind)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|r| r.get(0)).collect())
+    }
+
     /// Creates a bank, or does nothing when one with this id exists (whose kind it returns).
     pub async fn create_bank(&self, bank: &BankRow) -> Result<String, StoreError> {
         sqlx::query(

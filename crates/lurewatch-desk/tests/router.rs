@@ -738,4 +738,12 @@ async fn the_same_avatar_in_two_reports_is_one_indicator() {
     let (_, answer) = json_call(&h.router, "GET", &format!("/api/v1/lookup?q={expected}"), None, Value::Null).await;
     assert_eq!(answer["matches"][0]["kind"], "image_hash", "{answer}");
     assert_eq!(answer["matches"][0]["reports"], 2);
+    // A slightly edited copy (ten bits off) finds the same reports.
+    let edited = flip(&expected, 10);
+    let (_, answer) = json_call(&h.router, "GET", &format!("/api/v1/lookup?q={edited}"), None, Value::Null).await;
+    assert_eq!(answer["matches"][0]["value"], expected.as_str(), "{answer}");
+    assert_eq!(answer["matches"][0]["reports"], 2);
+    let (_, answer) =
+        json_call(&h.router, "GET", &format!("/api/v1/lookup?q={}", flip(&expected, 60)), None, Value::Null).await;
+    assert_eq!(answer["reports"], 0, "{answer}");
 }
