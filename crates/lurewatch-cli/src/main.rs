@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use lurewatch_core::Level;
 use lurewatch_input::Format;
 
+mod apk;
 mod bench;
 mod eval;
 mod hash;
@@ -172,6 +173,24 @@ enum Command {
         #[command(flatten)]
         lexicons: Lexicons,
     },
+    /// Triage Android apps (APK, XAPK, APKS) without running them: package, label,
+    /// versions, permissions and their risk, components, signing certificates, the
+    /// addresses in the code, and a verdict with reasons — is it the contact-stealing
+    /// "video chat" app of the sextortion script?
+    ///
+    /// Exit code 0 when nothing reached `medium`, 1 when something did, 2 on any error.
+    Apk {
+        /// APK, XAPK or APKS files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// `human` or `json` (one object a file).
+        #[arg(long, value_enum, default_value = "human")]
+        format: OutputFormat,
+        #[command(flatten)]
+        data: apk::ApkData,
+        #[command(flatten)]
+        lexicons: Lexicons,
+    },
     /// Measure throughput per core and peak memory.
     Bench {
         /// Files to read; the shipped example conversations when none are given.
@@ -243,7 +262,7 @@ impl Lexicons {
     }
 }
 
-fn read(path: &PathBuf) -> anyhow::Result<String> {
+pub(crate) fn read(path: &PathBuf) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
@@ -306,6 +325,9 @@ fn main() -> ExitCode {
         }
         Command::Qr { files, format, lexicons } => {
             lexicons.engine().and_then(|engine| qr::run(&engine, &files, format))
+        }
+        Command::Apk { files, format, data, lexicons } => {
+            lexicons.engine().and_then(|engine| apk::run(&engine, &files, &data, format))
         }
         Command::Serve { args, lexicons } => lexicons.engine().and_then(|engine| serve::run(&args, engine)),
         Command::Bench { files, input, seconds, lexicons } => {

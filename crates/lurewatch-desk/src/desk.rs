@@ -294,6 +294,10 @@ impl Desk {
             let sha256 = self.vault.put_file(&file.content)?;
             rows.push(FileRow {
                 name_sealed: self.vault.seal(&format!("file-name:{id}:{sha256}"), file.name.as_bytes()),
+                triage_sealed: file.apk.as_ref().map(|t| {
+                    self.vault
+                        .seal(&format!("file-triage:{id}:{sha256}"), &serde_json::to_vec(t).expect("triages serialise"))
+                }),
                 sha256,
                 size: file.content.len() as u64,
                 media_type: file.media_type.to_owned(),
@@ -400,7 +404,14 @@ impl Desk {
         let mut bares: Vec<String> =
             found.keys().filter(|(kind, _)| *kind == IndicatorKind::Phone).map(|(_, v)| v.clone()).collect();
         bares.extend(bare_name(&query));
-        let values: Vec<String> = found.keys().map(|(_, v)| v.clone()).chain(image_hashes).collect();
+        // What was typed, as it is: an app's package name, a certificate fingerprint.
+        let typed = query.trim();
+        let mut exact = vec![typed.to_owned()];
+        let hex: String = typed.chars().filter(|c| *c != ':').collect();
+        if matches!(hex.len(), 40 | 64) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            exact.push(hex.to_ascii_uppercase());
+        }
+        let values: Vec<String> = found.keys().map(|(_, v)| v.clone()).chain(image_hashes).chain(exact).collect();
         let sightings = self.store.sightings(&values, &bares).await?;
 
         let mut matches: Vec<LookupMatch> = Vec::new();
@@ -513,6 +524,14 @@ fn indicator_rows(a: &Assessment, files: &[Upload]) -> Vec<IndicatorRow> {
         match rows.iter_mut().find(|r| r.kind == f.kind.as_str() && r.value == f.value) {
             Some(r) => r.mentions += 1,
             None => rows.push(row_of(f, 1)),
+        }
+    }
+    // Apps: their package, signing certificates, file and servers link the reports that
+    // received the same app, or one signed with the same key.
+    for (kind, value) in files.iter().filter_map(|f| f.apk.as_ref()).flat_map(lurewatch_apk::indicators) {
+        match rows.iter_mut().find(|r| r.kind == kind && r.value == value) {
+            Some(r) => r.mentions += 1,
+            None => rows.push(IndicatorRow { kind: kind.into(), value, bare: None, platform: None, mentions: 1 }),
         }
     }
     // Pictures with enough detail to match on: an avatar or photo reused across reports.

@@ -167,7 +167,7 @@ struct CheckPage<'a> {
     languages: &'a [(&'a str, &'a str)],
     here: &'a str,
     v: VerdictView,
-    files: Vec<(String, &'static str, String)>,
+    files: Vec<(String, &'static str, String, String)>,
     draft: String,
     platforms: &'a [(&'a str, &'a str)],
     regions: &'a [(&'a str, &'a str)],
@@ -434,7 +434,21 @@ pub(crate) async fn report_check(State(app): State<Arc<App>>, headers: HeaderMap
             v.indicators.push((f.kind.as_str(), f.value.clone()));
         }
     }
-    let file_rows = files.iter().map(|f| (f.name.clone(), f.media_type, human_size(f.content.len()))).collect();
+    for (kind, value) in files.iter().filter_map(|f| f.apk.as_ref()).flat_map(lurewatch_apk::indicators) {
+        if !v.indicators.iter().any(|(_, existing)| *existing == value) {
+            v.indicators.push((kind, value));
+        }
+    }
+    let file_rows = files
+        .iter()
+        .map(|f| {
+            let note = f.apk.as_ref().map_or_else(String::new, |t| {
+                let first = t.reasons.first().map_or("", |r| r.text.as_str());
+                format!("{}: {} {first}", t.package.as_deref().unwrap_or("app"), t.level.id())
+            });
+            (f.name.clone(), f.media_type, human_size(f.content.len()), note)
+        })
+        .collect();
     let draft = app.drafts.put(Draft { messages, files, created: Instant::now() });
     let t = Texts::of(l);
     let html = CheckPage {

@@ -125,6 +125,8 @@ pub struct FileRow {
     pub media_type: String,
     /// The name the reporter gave it, sealed.
     pub name_sealed: String,
+    /// The triage of an app, sealed.
+    pub triage_sealed: Option<String>,
 }
 
 /// A report to store.
@@ -361,7 +363,7 @@ impl Store {
     /// The evidence files of a report, in the order they were added.
     pub async fn report_files(&self, id: &str) -> Result<Vec<FileRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT f.sha256, e.size, e.media_type, f.name_sealed FROM report_files f \
+            "SELECT f.sha256, e.size, e.media_type, f.name_sealed, f.triage_sealed FROM report_files f \
              JOIN evidence_files e ON e.sha256 = f.sha256 WHERE f.report_id = $1 ORDER BY f.added_at, f.sha256",
         )
         .bind(id)
@@ -374,6 +376,7 @@ impl Store {
                 size: r.get::<i64, _>(1).max(0) as u64,
                 media_type: r.get(2),
                 name_sealed: r.get(3),
+                triage_sealed: r.get(4),
             })
             .collect())
     }
@@ -620,13 +623,14 @@ async fn insert_parts(
         .execute(&mut **tx)
         .await?;
         sqlx::query(
-            "INSERT INTO report_files (report_id, sha256, name_sealed, added_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (report_id, sha256) DO NOTHING",
+            "INSERT INTO report_files (report_id, sha256, name_sealed, added_at, triage_sealed) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (report_id, sha256) DO NOTHING",
         )
         .bind(id)
         .bind(&file.sha256)
         .bind(&file.name_sealed)
         .bind(now)
+        .bind(&file.triage_sealed)
         .execute(&mut **tx)
         .await?;
     }

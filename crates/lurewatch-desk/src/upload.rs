@@ -71,6 +71,8 @@ pub struct Upload {
     pub image_hash: Option<(lurewatch_image::Pdq, u8)>,
     /// Whether it is text (a chat export or a pasted conversation saved as a file).
     pub text: bool,
+    /// The triage of an app (APK, XAPK, APKS).
+    pub apk: Option<lurewatch_apk::Triage>,
 }
 
 /// Checks one uploaded file: size, type from its bytes, and for pictures that the desk can
@@ -107,7 +109,31 @@ pub fn check(engine: &Engine, name: &str, content: Vec<u8>, max_bytes: usize) ->
         }
         image_hash = lurewatch_image::hash_image(&content).ok().map(|h| (h.hash, h.quality));
     }
-    Ok(Upload { name, media_type, content, indicators, image_hash, text })
+    let mut media_type = media_type;
+    let mut apk = None;
+    if matches!(media_type, "application/zip" | "application/vnd.android.package-archive") {
+        match triage_app(engine, &content) {
+            Ok(t) => {
+                media_type = "application/vnd.android.package-archive";
+                apk = Some(t);
+            }
+            Err(e @ lurewatch_apk::ApkError::Bomb { .. }) => {
+                return Err(UploadError::Corrupt { name, reason: e.to_string() });
+            }
+            // A zip that is not an app is kept as it is.
+            Err(_) => {}
+        }
+    }
+    Ok(Upload { name, media_type, content, indicators, image_hash, text, apk })
+}
+
+/// Triages an app sent as evidence (the parser reads files, so it goes through a
+/// temporary file that is removed at once).
+fn triage_app(engine: &Engine, content: &[u8]) -> Result<lurewatch_apk::Triage, lurewatch_apk::ApkError> {
+    static KNOWN: std::sync::LazyLock<lurewatch_apk::Known> = std::sync::LazyLock::new(lurewatch_apk::Known::shipped);
+    let mut file = tempfile::NamedTempFile::new()?;
+    std::io::Write::write_all(&mut file, content)?;
+    lurewatch_apk::triage(file.path(), &KNOWN, engine, &lurewatch_apk::Limits::default())
 }
 
 /// The type of a file from its first bytes, and whether it is text.

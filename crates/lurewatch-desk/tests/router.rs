@@ -747,3 +747,55 @@ async fn the_same_avatar_in_two_reports_is_one_indicator() {
         json_call(&h.router, "GET", &format!("/api/v1/lookup?q={}", flip(&expected, 60)), None, Value::Null).await;
     assert_eq!(answer["reports"], 0, "{answer}");
 }
+
+/// An unsigned APK built with Debian's `aapt` (`.ci/run` installs it).
+fn video_chat_apk(dir: &std::path::Path) -> Vec<u8> {
+    std::fs::create_dir_all(dir.join("res/values")).unwrap();
+    std::fs::write(
+        dir.join("AndroidManifest.xml"),
+        "<manifest xmlns:android=\"http://schemas.android.com/apk/res/android\" package=\"com.sweetlive.videochat\">\
+         <uses-permission android:name=\"android.permission.READ_CONTACTS\"/>\
+         <uses-permission android:name=\"android.permission.READ_SMS\"/>\
+         <application android:label=\"@string/app_name\"/></manifest>",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("res/values/strings.xml"),
+        "<resources><string name=\"app_name\">視頻聊天</string></resources>",
+    )
+    .unwrap();
+    let apk = dir.join("chat.apk");
+    let status = std::process::Command::new("aapt")
+        .args(["package", "-f", "-M"])
+        .arg(dir.join("AndroidManifest.xml"))
+        .arg("-S")
+        .arg(dir.join("res"))
+        .args(["-I", "/usr/share/android-framework-res/framework-res.apk", "-F"])
+        .arg(&apk)
+        .status()
+        .expect("aapt (Debian packages aapt and android-framework-res)");
+    assert!(status.success());
+    std::fs::read(apk).unwrap()
+}
+
+#[tokio::test]
+async fn an_app_sent_as_evidence_is_triaged_and_its_package_links_reports() {
+    let h = harness(Limits::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let apk = video_chat_apk(dir.path());
+    let fields: Vec<(&str, Option<&str>, &[u8])> = vec![
+        ("conversation", None, "Mei: 這個App不卡，下載它我們視頻聊天".as_bytes()),
+        ("files", Some("chat.apk"), &apk),
+    ];
+    let (status, html) = post_multipart(&h.router, "/report/check", &fields).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let verdict = between(&html, "<strong class=\"app-verdict\">", "</strong>");
+    assert!(verdict.starts_with("com.sweetlive.videochat: high"), "{verdict}");
+    assert!(html.contains("application/vnd.android.package-archive"));
+    let draft = between(&html, "name=\"draft\" value=\"", "\"").to_owned();
+    let (status, _) = post_form(&h.router, "/report/store", &[("draft", draft.as_str())]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, answer) = json_call(&h.router, "GET", "/api/v1/lookup?q=com.sweetlive.videochat", None, Value::Null).await;
+    assert_eq!(answer["matches"][0]["kind"], "app_package", "{answer}");
+    assert_eq!(answer["matches"][0]["reports"], 1);
+}

@@ -45,6 +45,7 @@ fn report(id: &str, receipt: &str, now: i64, level: &str, indicators: Vec<Indica
             size: 1234,
             media_type: "image/png".into(),
             name_sealed: "sealed-name".into(),
+            triage_sealed: None,
         }],
     }
 }
@@ -86,7 +87,13 @@ async fn conformance(store: Store) {
     // Appending continues the messages, updates the verdict and mentions, dedups files.
     let mut more = qq.clone();
     more.mentions = 3;
-    let file = FileRow { sha256: "cd".repeat(32), size: 9, media_type: "text/plain".into(), name_sealed: "n2".into() };
+    let file = FileRow {
+        sha256: "cd".repeat(32),
+        size: 9,
+        media_type: "text/plain".into(),
+        name_sealed: "n2".into(),
+        triage_sealed: Some("t2".into()),
+    };
     let same_file = report("x", "x", 0, "x", vec![]).files;
     store
         .append(
@@ -106,6 +113,7 @@ async fn conformance(store: Store) {
     assert_eq!(files.len(), 2);
     assert_eq!(files[0].media_type, "image/png");
     assert_eq!(files[1].size, 9);
+    assert_eq!((files[0].triage_sealed.as_deref(), files[1].triage_sealed.as_deref()), (None, Some("t2")));
     // Appending to a report that does not exist changes nothing.
     assert!(matches!(
         store.append("nope", 1, &summary("low", 1, 1), &["lost".into()], &[], &[]).await,
