@@ -240,7 +240,15 @@ const NAMESPACE_HOSTS: &[&str] =
 const MAX_ENDPOINTS: usize = 200;
 
 /// Triages the APK, XAPK or APKS file at `path`.
+///
+/// A panic inside the parser (hostile files have found some) is caught and reported as an
+/// unreadable file: triage never takes its caller down.
 pub fn triage(path: &Path, known: &Known, engine: &Engine, limits: &Limits) -> Result<Triage, ApkError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| triage_unguarded(path, known, engine, limits)))
+        .unwrap_or_else(|_| Err(ApkError::Invalid("the parser gave up on this file".into())))
+}
+
+fn triage_unguarded(path: &Path, known: &Known, engine: &Engine, limits: &Limits) -> Result<Triage, ApkError> {
     let size = std::fs::metadata(path)?.len();
     if size > limits.max_file {
         return Err(ApkError::TooLarge { size, limit: limits.max_file });
@@ -259,10 +267,7 @@ pub fn triage(path: &Path, known: &Known, engine: &Engine, limits: &Limits) -> R
         hex::encode(hasher.finalize())
     };
     preflight(path, limits)?;
-    // A parser bug must not take the caller down with it.
-    let apk = std::panic::catch_unwind(|| Apk::new(path))
-        .map_err(|_| ApkError::Invalid("the parser gave up on this file".into()))?
-        .map_err(|e| ApkError::Invalid(e.to_string()))?;
+    let apk = Apk::new(path).map_err(|e| ApkError::Invalid(e.to_string()))?;
 
     let package = apk.get_package_name();
     let label = apk.get_application_label().filter(|l| !l.is_empty());

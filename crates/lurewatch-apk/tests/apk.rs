@@ -302,3 +302,12 @@ fn damaged_apks_never_crash_triage() {
     }
     assert_eq!(ok + refused, 300);
 }
+
+/// A file the coverage-guided fuzzer found: it makes the parser panic (slicing a name inside
+/// a UTF-8 character). Triage reports it as unreadable instead.
+#[test]
+fn a_parser_panic_is_an_error_not_a_crash() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/parser-panic.apk");
+    let e = triage(&path, &Known::shipped(), &engine(), &Limits::default()).unwrap_err();
+    assert!(matches!(e, ApkError::Invalid(_)), "{e}");
+}

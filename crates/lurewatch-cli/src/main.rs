@@ -14,6 +14,7 @@ mod bench;
 mod eval;
 mod hash;
 mod indicators;
+mod link;
 mod pan12;
 mod qr;
 mod render;
@@ -82,6 +83,24 @@ enum Command {
         /// Print only indicators seen in at least this many conversations.
         #[arg(long, value_name = "N", default_value_t = 1)]
         min_conversations: u32,
+        #[command(flatten)]
+        lexicons: Lexicons,
+    },
+    /// Link conversations into suspected networks through the accounts, numbers, payees,
+    /// links, apps and pictures they share (indicators that are everywhere link nothing;
+    /// see the README for the rule), and export the graph (GraphML) and the indicators
+    /// (STIX 2.1).
+    Link {
+        /// Files to read; `-` or nothing reads standard input.
+        files: Vec<PathBuf>,
+        /// Input format; detected from the content when not given.
+        #[arg(long = "input", value_name = "FORMAT", value_parser = parse_format)]
+        input: Option<Format>,
+        /// `json` (one document) or `csv` (a row per conversation in a network).
+        #[arg(long, value_enum, default_value = "json")]
+        format: link::Output,
+        #[command(flatten)]
+        exports: link::Exports,
         #[command(flatten)]
         lexicons: Lexicons,
     },
@@ -314,6 +333,9 @@ fn main() -> ExitCode {
         }),
         Command::Indicators { files, input, format, min_conversations, lexicons } => {
             lexicons.engine().and_then(|engine| indicators::run(&engine, &files, input, format, min_conversations))
+        }
+        Command::Link { files, input, format, exports, lexicons } => {
+            lexicons.engine().and_then(|engine| link::run(&engine, &files, input, format, &exports))
         }
         Command::Train { files, out, folds, max_fpr, name, hash_bits, epochs, seed, format, lexicons } => {
             let config = lurewatch_model::TrainConfig { hash_bits, epochs, seed, ..Default::default() };

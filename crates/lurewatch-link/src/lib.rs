@@ -1,0 +1,340 @@
+//! Linking reports into suspected networks through the indicators they share.
+//!
+//! Guangzhou police linked over a hundred reports to six gangs by comparing what victims
+//! handed in. Here two reports are linked when they name the same *specific* indicator; the
+//! linked components are the suspected networks.
+//!
+//! # The rule
+//! An indicator links reports when all of these hold:
+//! 1. its kind identifies someone or something of theirs: accounts, phone numbers, payees,
+//!    card and bank numbers, crypto addresses, e-mail, links, domains, IP addresses, apps
+//!    and pictures. Amounts never link (everyone is asked for "two thousand");
+//! 2. it is not a link shortener's address and not on the allow list (a big platform's own
+//!    domain is everywhere and says nothing);
+//! 3. it is specific: named in at most `max(min_common, share × reports)` reports (by
+//!    default 3 and 2 %). An indicator named more often is everywhere: it is listed as
+//!    `common` and links nothing.
+//!
+//! Within a network each shared indicator has a weight, for ordering and explanation: 3
+//! when a known-bad list names it, 2 for accounts, numbers, payees, addresses, links, apps
+//! and pictures, 1 for bare domains and IP addresses.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use petgraph::unionfind::UnionFind;
+use serde::Serialize;
+
+pub mod export;
+
+/// One indicator as a report names it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mark {
+    /// Kind (`phone`, `handle`, `domain`, …, as in `scan`'s JSON).
+    pub kind: String,
+    /// Canonical value.
+    pub value: String,
+    /// Platform, where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// The known-bad list that names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listed: Option<String>,
+    /// A shortener's link, or a domain on the allow list: never links.
+    #[serde(skip)]
+    pub common: bool,
+    /// For amounts: the number and currency.
+    #[serde(skip)]
+    pub amount: Option<(f64, Option<String>)>,
+}
+
+/// A report (or a conversation) to link.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// Its id.
+    pub id: String,
+    /// `sextortion`, `grooming`, `none`.
+    pub category: String,
+    /// `none` … `critical`.
+    pub level: String,
+    /// 0–100.
+    pub risk: u8,
+    /// Tactics seen.
+    pub tactics: Vec<String>,
+    /// Indicators.
+    pub marks: Vec<Mark>,
+}
+
+/// How specific an indicator must be to link.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rules {
+    /// Share of reports above which an indicator is everywhere.
+    pub share: f64,
+    /// Reports an indicator may always be in and still link.
+    pub min_common: usize,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules { share: 0.02, min_common: 3 }
+    }
+}
+
+/// An indicator shared inside a network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shared {
+    /// Kind.
+    pub kind: String,
+    /// Value.
+    pub value: String,
+    /// Reports of the network that name it.
+    pub reports: usize,
+    /// 1–3, see the crate's rule.
+    pub weight: u8,
+    /// The known-bad list that names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listed: Option<String>,
+}
+
+/// A suspected network: reports linked through shared indicators.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Network {
+    /// Number, from 1, largest network first.
+    pub network: usize,
+    /// The reports' ids.
+    pub reports: Vec<String>,
+    /// The indicators that link them, heaviest and most shared first.
+    pub shared: Vec<Shared>,
+    /// Reports per category.
+    pub categories: BTreeMap<String, usize>,
+    /// The highest level among the reports.
+    pub max_level: String,
+    /// Tactics seen in any of them.
+    pub tactics: Vec<String>,
+    /// Platforms named by their indicators.
+    pub platforms: Vec<String>,
+    /// Sums demanded per currency (the largest amount of each report).
+    pub demanded: BTreeMap<String, f64>,
+}
+
+/// An indicator too common to link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Common {
+    /// Kind.
+    pub kind: String,
+    /// Value.
+    pub value: String,
+    /// Reports that name it.
+    pub reports: usize,
+    /// `everywhere`, `shortener_or_allowed`.
+    pub why: &'static str,
+}
+
+/// What linking found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Linked {
+    /// Networks of two or more reports.
+    pub networks: Vec<Network>,
+    /// Indicators in two or more reports that were not used to link them, and why.
+    pub common: Vec<Common>,
+    /// The limit of rule 3 for this set of reports.
+    pub max_reports_per_indicator: usize,
+}
+
+const LEVELS: &[&str] = &["none", "low", "medium", "high", "critical"];
+
+fn weight(kind: &str, listed: bool) -> u8 {
+    if listed {
+        3
+    } else if matches!(kind, "domain" | "ip") {
+        1
+    } else {
+        2
+    }
+}
+
+/// Links `reports` by the rule of this crate.
+pub fn link(reports: &[Report], rules: &Rules) -> Linked {
+    let limit = rules.min_common.max((rules.share * reports.len() as f64).ceil() as usize);
+    // Which reports name each indicator (each report once).
+    let mut named: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut never: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for (r, report) in reports.iter().enumerate() {
+        for m in &report.marks {
+            if m.kind == "amount" {
+                continue;
+            }
+            if m.common {
+                never.insert((&m.kind, &m.value));
+            }
+            let list = named.entry((&m.kind, &m.value)).or_default();
+            if list.last() != Some(&r) {
+                list.push(r);
+            }
+        }
+    }
+    let mut sets = UnionFind::<usize>::new(reports.len());
+    let mut common = Vec::new();
+    let mut linking: Vec<((&str, &str), &Vec<usize>)> = Vec::new();
+    for (key, list) in &named {
+        if list.len() < 2 {
+            continue;
+        }
+        if never.contains(key) {
+            common.push(Common {
+                kind: key.0.to_owned(),
+                value: key.1.to_owned(),
+                reports: list.len(),
+                why: "shortener_or_allowed",
+            });
+        } else if list.len() > limit {
+            common.push(Common {
+                kind: key.0.to_owned(),
+                value: key.1.to_owned(),
+                reports: list.len(),
+                why: "everywhere",
+            });
+        } else {
+            for pair in list.windows(2) {
+                sets.union(pair[0], pair[1]);
+            }
+            linking.push((*key, list));
+        }
+    }
+    common.sort_by(|a, b| b.reports.cmp(&a.reports).then_with(|| (&a.kind, &a.value).cmp(&(&b.kind, &b.value))));
+
+    let labels = sets.into_labeling();
+    let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (r, label) in labels.iter().enumerate() {
+        members.entry(*label).or_default().push(r);
+    }
+    let mut networks: Vec<Network> =
+        members.into_values().filter(|m| m.len() >= 2).map(|m| network(reports, &m, &linking, &labels)).collect();
+    networks.sort_by(|a, b| b.reports.len().cmp(&a.reports.len()).then_with(|| a.reports.cmp(&b.reports)));
+    for (i, n) in networks.iter_mut().enumerate() {
+        n.network = i + 1;
+    }
+    Linked { networks, common, max_reports_per_indicator: limit }
+}
+
+fn network(
+    reports: &[Report],
+    members: &[usize],
+    linking: &[((&str, &str), &Vec<usize>)],
+    labels: &[usize],
+) -> Network {
+    let label = labels[members[0]];
+    let mut shared: Vec<Shared> = linking
+        .iter()
+        .filter(|(_, list)| labels[list[0]] == label)
+        .map(|((kind, value), list)| {
+            let listed = list
+                .iter()
+                .flat_map(|&r| &reports[r].marks)
+                .find(|m| m.kind == *kind && m.value == *value)
+                .and_then(|m| m.listed.clone());
+            Shared {
+                kind: (*kind).to_owned(),
+                value: (*value).to_owned(),
+                reports: list.len(),
+                weight: weight(kind, listed.is_some()),
+                listed,
+            }
+        })
+        .collect();
+    shared.sort_by(|a, b| b.weight.cmp(&a.weight).then(b.reports.cmp(&a.reports)).then_with(|| a.value.cmp(&b.value)));
+    let mut categories = BTreeMap::new();
+    let mut tactics = BTreeSet::new();
+    let mut platforms = BTreeSet::new();
+    let mut demanded: BTreeMap<String, f64> = BTreeMap::new();
+    let mut max_level = 0;
+    for &r in members {
+        let report = &reports[r];
+        *categories.entry(report.category.clone()).or_insert(0) += 1;
+        tactics.extend(report.tactics.iter().cloned());
+        max_level = max_level.max(LEVELS.iter().position(|l| *l == report.level).unwrap_or(0));
+        let mut largest: BTreeMap<String, f64> = BTreeMap::new();
+        for m in &report.marks {
+            platforms.extend(m.platform.clone());
+            if let Some((amount, Some(currency))) = &m.amount {
+                let e = largest.entry(currency.clone()).or_insert(0.0);
+                *e = e.max(*amount);
+            }
+        }
+        for (currency, amount) in largest {
+            *demanded.entry(currency).or_insert(0.0) += amount;
+        }
+    }
+    Network {
+        network: 0,
+        reports: members.iter().map(|&r| reports[r].id.clone()).collect(),
+        shared,
+        categories,
+        max_level: LEVELS[max_level].to_owned(),
+        tactics: tactics.into_iter().collect(),
+        platforms: platforms.into_iter().collect(),
+        demanded,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(kind: &str, value: &str) -> Mark {
+        Mark { kind: kind.into(), value: value.into(), platform: None, listed: None, common: false, amount: None }
+    }
+
+    fn report(id: &str, marks: Vec<Mark>) -> Report {
+        Report {
+            id: id.into(),
+            category: "sextortion".into(),
+            level: "high".into(),
+            risk: 70,
+            tactics: vec!["threat_exposure".into()],
+            marks,
+        }
+    }
+
+    #[test]
+    fn shared_specific_indicators_link_and_common_ones_do_not() {
+        let mut many: Vec<Report> =
+            (0..100).map(|i| report(&format!("x{i}"), vec![mark("domain", "weixin.qq.com")])).collect();
+        many.push(report("a", vec![mark("handle", "qq:12345678"), mark("amount", "20000 CNY")]));
+        many.push(report("b", vec![mark("handle", "qq:12345678"), mark("phone", "+8613812345678")]));
+        many.push(report("c", vec![mark("phone", "+8613812345678")]));
+        many.push(report("d", vec![mark("amount", "20000 CNY")]));
+        let mut short = mark("domain", "bit.ly");
+        short.common = true;
+        many.push(report("e", vec![short.clone()]));
+        many.push(report("f", vec![short]));
+        let linked = link(&many, &Rules::default());
+        assert_eq!(linked.max_reports_per_indicator, 3);
+        assert_eq!(linked.networks.len(), 1, "{:?}", linked.networks);
+        let n = &linked.networks[0];
+        assert_eq!(n.reports, ["a", "b", "c"], "a–b by the QQ number, b–c by the phone; d shares only an amount");
+        assert_eq!(n.shared.len(), 2);
+        assert_eq!(n.max_level, "high");
+        let whys: Vec<(&str, &str)> = linked.common.iter().map(|c| (c.value.as_str(), c.why)).collect();
+        assert_eq!(whys, [("weixin.qq.com", "everywhere"), ("bit.ly", "shortener_or_allowed")]);
+    }
+
+    #[test]
+    fn networks_sum_what_was_demanded_and_weigh_listed_indicators_first() {
+        let mut listed = mark("domain", "evil-chat.example");
+        listed.listed = Some("police-list".into());
+        let mut a_amount = mark("amount", "20000 HKD");
+        a_amount.amount = Some((20000.0, Some("HKD".into())));
+        let mut a_more = mark("amount", "5000 HKD");
+        a_more.amount = Some((5000.0, Some("HKD".into())));
+        let mut b_amount = mark("amount", "3000 HKD");
+        b_amount.amount = Some((3000.0, Some("HKD".into())));
+        let reports = vec![
+            report("a", vec![listed.clone(), mark("phone", "+85261234567"), a_amount, a_more]),
+            report("b", vec![listed, mark("phone", "+85261234567"), b_amount]),
+        ];
+        let n = &link(&reports, &Rules::default()).networks[0];
+        assert_eq!(n.shared[0].value, "evil-chat.example");
+        assert_eq!(n.shared[0].weight, 3);
+        assert_eq!(n.demanded.get("HKD"), Some(&23000.0));
+    }
+}
