@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use lurewatch_core::Level;
 use lurewatch_input::Format;
 
+mod accounts;
 mod apk;
 mod bench;
 mod eval;
@@ -210,6 +211,16 @@ enum Command {
         #[command(flatten)]
         lexicons: Lexicons,
     },
+    /// Analyst accounts of the desk.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The desk's tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Measure throughput per core and peak memory.
     Bench {
         /// Files to read; the shipped example conversations when none are given.
@@ -223,6 +234,35 @@ enum Command {
         #[command(flatten)]
         lexicons: Lexicons,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add an analyst; the password (12 characters or more, stored as an Argon2id hash) is
+    /// asked for on a terminal, else read from the first line of standard input.
+    Add {
+        /// The user name.
+        name: String,
+        /// `analyst`, `supervisor` or `admin`.
+        #[arg(long, default_value = "analyst", value_parser = parse_role)]
+        role: lurewatch_desk::audit::Role,
+        #[command(flatten)]
+        database: accounts::Database,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of the audit log. Exit code 0 when it is whole, 1 when an entry
+    /// was changed, removed or inserted (the first such entry is named), 2 on any error.
+    Verify {
+        #[command(flatten)]
+        database: accounts::Database,
+    },
+}
+
+fn parse_role(s: &str) -> Result<lurewatch_desk::audit::Role, String> {
+    s.parse()
 }
 
 /// Extra lexicon files and the block and allow lists, added to what the engine ships.
@@ -351,6 +391,10 @@ fn main() -> ExitCode {
         Command::Apk { files, format, data, lexicons } => {
             lexicons.engine().and_then(|engine| apk::run(&engine, &files, &data, format))
         }
+        Command::User { command: UserCommand::Add { name, role, database } } => {
+            accounts::add_user(&database, &name, role)
+        }
+        Command::Audit { command: AuditCommand::Verify { database } } => accounts::verify_audit(&database),
         Command::Serve { args, lexicons } => lexicons.engine().and_then(|engine| serve::run(&args, engine)),
         Command::Bench { files, input, seconds, lexicons } => {
             let start = std::time::Instant::now();

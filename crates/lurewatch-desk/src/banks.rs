@@ -163,6 +163,7 @@ impl Desk {
         }
         let rows: Vec<BankHashRow> = bank.entries.iter().map(|e| hash_row(name, e)).collect();
         let added = self.store.add_bank_hashes(name, &rows, now()).await?;
+        self.store.audit(now(), "admin", "bank.import", name, &format!("{} read, {added} added", rows.len())).await?;
         self.reload_banks().await?;
         Ok(ImportSummary {
             bank: name.to_owned(),
@@ -198,6 +199,9 @@ impl Desk {
             return Ok(false);
         }
         let gone = self.store.delete_bank(name).await?;
+        if gone {
+            self.store.audit(now(), "admin", "bank.delete", name, "").await?;
+        }
         self.reload_banks().await?;
         Ok(gone)
     }
@@ -244,6 +248,7 @@ impl Desk {
             return Err(DeskError::UnknownReceipt);
         }
         self.store.delete_bank(&id).await?;
+        self.store.audit(now(), "victim", "protect.withdraw", &id, &format!("{} hashes", bank.hashes)).await?;
         self.reload_banks().await?;
         Ok(bank.hashes)
     }

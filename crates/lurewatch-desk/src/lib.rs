@@ -10,6 +10,7 @@
 
 use std::time::Duration;
 
+pub mod audit;
 pub mod bank_api;
 pub mod banks;
 pub mod config;

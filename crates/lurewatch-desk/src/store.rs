@@ -41,6 +41,9 @@ pub enum StoreError {
     /// A report the operation needs does not exist.
     #[error("no such report")]
     NoReport,
+    /// Other writers kept winning a race; try again.
+    #[error("the database is busy; try again")]
+    Busy,
 }
 
 /// Which database a store talks to.
@@ -253,6 +256,10 @@ impl Store {
         }
         MIGRATOR.run(&pool).await?;
         Ok(Store { pool, backend })
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
     }
 
     /// The database behind this store.

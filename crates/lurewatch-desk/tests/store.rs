@@ -140,12 +140,47 @@ async fn conformance(store: Store) {
     assert!(store.sightings(&[], &[]).await.unwrap().is_empty());
 }
 
+/// The audit chain verifies, and a changed or removed entry is named.
+async fn audit_chain(store: &Store, url: &str) {
+    use lurewatch_desk::audit::{Role, hash_password, verify_password};
+    assert_eq!(store.verify_audit().await.unwrap(), Ok(0));
+    for (i, action) in ["evidence.view", "case.status", "evidence.download"].iter().enumerate() {
+        let e = store
+            .audit(1_700_000_000 + i as i64, "mei.analyst", action, "r1", "{\"status\":\"triaged\"}")
+            .await
+            .unwrap();
+        assert_eq!(e.seq, i as i64 + 1);
+    }
+    assert_eq!(store.verify_audit().await.unwrap(), Ok(3));
+
+    let h = hash_password("a long enough password").unwrap();
+    assert!(store.add_analyst("mei.analyst", Role::Supervisor, &h, 1).await.unwrap());
+    assert!(!store.add_analyst("mei.analyst", Role::Admin, &h, 1).await.unwrap(), "names are unique");
+    let (role, stored) = store.analyst("mei.analyst").await.unwrap().unwrap();
+    assert_eq!(role, Role::Supervisor);
+    assert!(verify_password("a long enough password", &stored));
+    assert_eq!(store.analyst("nobody").await.unwrap(), None);
+
+    // Tampering, as someone with database access would do it.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    sqlx::query("UPDATE audit_log SET subject = 'r2' WHERE seq = 2").execute(&pool).await.unwrap();
+    let broken = store.verify_audit().await.unwrap().unwrap_err();
+    assert_eq!((broken.seq, broken.why), (2, "its content was changed"));
+    sqlx::query("UPDATE audit_log SET subject = 'r1' WHERE seq = 2").execute(&pool).await.unwrap();
+    assert_eq!(store.verify_audit().await.unwrap(), Ok(3));
+    sqlx::query("DELETE FROM audit_log WHERE seq = 2").execute(&pool).await.unwrap();
+    assert_eq!(store.verify_audit().await.unwrap().unwrap_err().seq, 2);
+    pool.close().await;
+}
+
 #[tokio::test]
 async fn sqlite_conforms() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("desk.sqlite");
     let store = Store::open_sqlite(&path).await.unwrap();
     assert_eq!(store.backend(), Backend::Sqlite);
+    audit_chain(&store, &format!("sqlite://{}", path.display())).await;
     conformance(store).await;
     // Opening again runs no migration twice and keeps the data.
     let again = Store::open_sqlite(&path).await.unwrap();
@@ -157,6 +192,7 @@ async fn postgres_conforms() {
     let db = common::FreshDatabase::new().await;
     let store = Store::open_postgres(&db.url).await.unwrap();
     assert_eq!(store.backend(), Backend::Postgres);
+    audit_chain(&store, &db.url).await;
     conformance(store).await;
     let again = Store::open_postgres(&db.url).await.unwrap();
     assert!(again.report_by_receipt("h1").await.unwrap().is_some());
