@@ -227,7 +227,7 @@ impl Desk {
 
     /// Stores a report and returns its receipt code. Evidence files are written before
     /// the rows that point to them; the rows go in one transaction.
-    pub async fn submit(&self, submission: Submission) -> Result<Receipt, DeskError> {
+    pub async fn submit(&self, submission: &Submission) -> Result<Receipt, DeskError> {
         if submission.messages.is_empty() && submission.files.is_empty() {
             return Err(DeskError::Empty);
         }
@@ -243,6 +243,7 @@ impl Desk {
         let messages_sealed = self.seal_messages(&id, 0, &submission.messages);
         let statement_sealed = submission
             .statement
+            .as_deref()
             .filter(|s| !s.trim().is_empty())
             .map(|s| self.vault.seal(&format!("statement:{id}"), s.as_bytes()));
         let report = NewReport {
@@ -250,7 +251,7 @@ impl Desk {
             indicators: indicator_rows(&assessment, &submission.files),
             receipt_hash,
             now: now(),
-            facts: submission.facts,
+            facts: submission.facts.clone(),
             statement_sealed,
             messages_sealed,
             files,

@@ -421,7 +421,7 @@ async fn submit_report(
         .map_err(|m| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_json", m))?;
     let receipt = app
         .desk
-        .submit(Submission { messages: request.messages, facts, statement: request.statement, files: Vec::new() })
+        .submit(&Submission { messages: request.messages, facts, statement: request.statement, files: Vec::new() })
         .await?;
     app.metrics.stored();
     app.metrics.assessed(receipt.assessment.level);

@@ -565,7 +565,7 @@ pub(crate) async fn report_store(
     };
     let submission =
         Submission { messages: draft.messages, facts, statement: some(&form.statement), files: draft.files };
-    match app.desk.submit(submission).await {
+    match app.desk.submit(&submission).await {
         Ok(receipt) => {
             app.metrics.stored();
             let text = format!("{}: {}\n", t.get("receipt-file"), receipt.receipt);
@@ -580,7 +580,13 @@ pub(crate) async fn report_store(
             .render();
             page(StatusCode::CREATED, html, None)
         }
-        Err(e) => desk_error_page(l, e, "/report"),
+        Err(e) => {
+            // Not stored: the check waits again under the same token, so that trying again
+            // loses nothing the reporter sent.
+            let Submission { messages, files, .. } = submission;
+            app.drafts.restore(&form.draft, Draft { messages, files, created: Instant::now() });
+            desk_error_page(l, e, "/report")
+        }
     }
 }
 
@@ -778,6 +784,10 @@ impl Drafts {
         }
         map.insert(token.clone(), draft);
         token
+    }
+
+    fn restore(&self, token: &str, draft: Draft) {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).insert(token.to_owned(), draft);
     }
 
     fn take(&self, token: &str) -> Option<Draft> {
