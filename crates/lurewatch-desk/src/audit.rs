@@ -222,3 +222,125 @@ mod tests {
         assert!(!verify_password("x", "not a hash"));
     }
 }
+
+/// Failed logins after which an account is locked.
+pub const LOCK_AFTER: i64 = 5;
+/// How long a locked account stays locked, seconds.
+pub const LOCK_SECONDS: i64 = 15 * 60;
+/// How long a session lasts, seconds.
+pub const SESSION_SECONDS: i64 = 8 * 3600;
+
+/// A signed-in analyst.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The analyst.
+    pub analyst: String,
+    /// Their role.
+    pub role: Role,
+    /// The token forms must carry.
+    pub csrf: String,
+}
+
+/// Why a login failed: always told the same way, so that it says nothing of which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginRefused {
+    /// Unknown name, wrong password, or a locked account.
+    Refused,
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+impl Store {
+    /// Checks a name and password; on success opens a session and returns its token (for
+    /// the cookie) and the session. Five failures in a row lock the account for 15 minutes.
+    pub async fn login(
+        &self,
+        name: &str,
+        password: &str,
+        now: i64,
+    ) -> Result<Result<(String, Session), LoginRefused>, StoreError> {
+        let row = sqlx::query(
+            "SELECT role, password_hash, failed_logins, locked_until FROM analysts WHERE name = $1 AND disabled = 0",
+        )
+        .bind(name)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else {
+            // The same work as a real check, so that timing does not tell names apart.
+            let _ = verify_password(password, DUMMY_HASH);
+            return Ok(Err(LoginRefused::Refused));
+        };
+        let (role, stored, _failed, locked_until): (String, String, i64, i64) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        if locked_until > now {
+            let _ = verify_password(password, DUMMY_HASH);
+            self.audit(now, name, "login.locked", name, "").await?;
+            return Ok(Err(LoginRefused::Refused));
+        }
+        if !verify_password(password, &stored) {
+            sqlx::query(
+                "UPDATE analysts SET failed_logins = failed_logins + 1, \
+                 locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END WHERE name = $1",
+            )
+            .bind(name)
+            .bind(LOCK_AFTER)
+            .bind(now + LOCK_SECONDS)
+            .execute(self.pool())
+            .await?;
+            self.audit(now, name, "login.failed", name, "").await?;
+            return Ok(Err(LoginRefused::Refused));
+        }
+        sqlx::query("UPDATE analysts SET failed_logins = 0, locked_until = 0 WHERE name = $1")
+            .bind(name)
+            .execute(self.pool())
+            .await?;
+        let token = hex::encode(rand::random::<[u8; 32]>());
+        let csrf = hex::encode(rand::random::<[u8; 16]>());
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, analyst, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash(&token))
+        .bind(name)
+        .bind(&csrf)
+        .bind(now)
+        .bind(now + SESSION_SECONDS)
+        .execute(self.pool())
+        .await?;
+        self.audit(now, name, "login", name, "").await?;
+        let role = role.parse().map_err(|_| StoreError::NoReport)?;
+        Ok(Ok((token, Session { analyst: name.to_owned(), role, csrf })))
+    }
+
+    /// The session a cookie's token opens, if it has not expired.
+    pub async fn session(&self, token: &str, now: i64) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.analyst, a.role, s.csrf FROM sessions s JOIN analysts a ON a.name = s.analyst \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = 0",
+        )
+        .bind(token_hash(token))
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.and_then(|r| {
+            Some(Session { analyst: r.get(0), role: r.get::<String, _>(1).parse().ok()?, csrf: r.get(2) })
+        }))
+    }
+
+    /// Ends a session.
+    pub async fn logout(&self, token: &str, now: i64) -> Result<(), StoreError> {
+        if let Some(s) = self.session(token, now).await? {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash(token))
+                .execute(self.pool())
+                .await?;
+            self.audit(now, &s.analyst, "logout", &s.analyst, "").await?;
+        }
+        Ok(())
+    }
+}
+
+/// An Argon2id hash of nothing anyone types, checked against when the name is unknown.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$bHVyZXdhdGNoZHVtbXk$2QfKXJm1kd4uB5M5cqHqqJ6qRQ2yKhJwQ3m6cV7Hc3Y";

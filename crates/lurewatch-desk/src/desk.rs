@@ -142,11 +142,24 @@ pub struct LookupAnswer {
     pub matches: Vec<LookupMatch>,
 }
 
+/// A report as an analyst sees it.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// The stored row.
+    pub row: ReportRow,
+    /// The conversation.
+    pub messages: Vec<MessageIn>,
+    /// The assessment stored with it.
+    pub assessment: Option<Assessment>,
+    /// Files: SHA-256, name, type, size, and for apps the triage's verdict.
+    pub files: Vec<(String, String, String, u64, String)>,
+}
+
 /// Everything the desk needs at hand.
 pub struct Desk {
     pub(crate) engine: Arc<Engine>,
     pub(crate) store: Store,
-    vault: Vault,
+    pub(crate) vault: Vault,
     limits: Limits,
     live: Live,
     pub(crate) banks: crate::banks::Banks,
@@ -447,6 +460,54 @@ impl Desk {
             reports: matches.iter().map(|m| m.reports).sum(),
             matches,
         })
+    }
+
+    /// A report as an analyst sees it, decrypted; the view is audited first (no audit, no
+    /// view).
+    pub async fn case(&self, id: &str, analyst: &str) -> Result<Option<Case>, DeskError> {
+        let Some(row) = self.store.report_by_id(id).await? else { return Ok(None) };
+        self.store.audit(now(), analyst, "case.view", id, "").await?;
+        let mut messages = Vec::new();
+        for (i, sealed) in self.store.report_messages(id).await?.iter().enumerate() {
+            let plain = self.vault.open(&format!("message:{id}:{i}"), sealed)?;
+            messages.push(serde_json::from_slice(&plain).map_err(|_| VaultError::Open)?);
+        }
+        let assessment =
+            serde_json::from_slice(&self.vault.open(&format!("assessment:{id}"), &row.assessment_sealed)?).ok();
+        let mut files = Vec::new();
+        for f in self.store.report_files(id).await? {
+            let name =
+                String::from_utf8_lossy(&self.vault.open(&format!("file-name:{id}:{}", f.sha256), &f.name_sealed)?)
+                    .into_owned();
+            let note = match &f.triage_sealed {
+                Some(sealed) => {
+                    let t: serde_json::Value =
+                        serde_json::from_slice(&self.vault.open(&format!("file-triage:{id}:{}", f.sha256), sealed)?)
+                            .unwrap_or_default();
+                    format!(
+                        "app {}: {} {}",
+                        t["package"].as_str().unwrap_or("?"),
+                        t["level"].as_str().unwrap_or("?"),
+                        t["reasons"][0]["text"].as_str().unwrap_or("")
+                    )
+                }
+                None => String::new(),
+            };
+            files.push((f.sha256, name, f.media_type, f.size, note));
+        }
+        Ok(Some(Case { row, messages, assessment, files }))
+    }
+
+    /// An evidence file of a report, decrypted, with the name the reporter gave it; the
+    /// download is audited first.
+    pub async fn evidence(&self, id: &str, sha: &str, analyst: &str) -> Result<Option<(String, Vec<u8>)>, DeskError> {
+        let Some(file) = self.store.report_files(id).await?.into_iter().find(|f| f.sha256 == sha) else {
+            return Ok(None);
+        };
+        self.store.audit(now(), analyst, "evidence.download", id, sha).await?;
+        let name = String::from_utf8_lossy(&self.vault.open(&format!("file-name:{id}:{sha}"), &file.name_sealed)?)
+            .into_owned();
+        Ok(Some((name, self.vault.read_file(sha)?)))
     }
 
     /// Loads the picture hashes of every report for near-duplicate lookup.

@@ -22,12 +22,12 @@ use tower_governor::GovernorLayer;
 use tower_governor::governor::GovernorConfigBuilder;
 use utoipa::OpenApi;
 
-use crate::bank_api;
 use crate::config::{ApiKey, Config};
 use crate::desk::{Desk, DeskError, LookupAnswer, MessageIn, Receipt, Status, Submission};
 use crate::metrics::Metrics;
 use crate::pages::{self, Drafts};
 use crate::store::Facts;
+use crate::{bank_api, staff};
 
 /// What every handler shares.
 #[derive(Debug)]
@@ -281,6 +281,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/reports", post(submit_report))
         .route("/api/v1/reports/status", post(report_status))
         .route("/api/v1/reports/messages", post(add_to_report))
+        .route("/staff/login", get(staff::login_form).post(staff::login))
         .route("/protect", get(pages::protect_page))
         .route("/protect/withdraw", get(pages::withdraw_form).post(pages::withdraw_submit))
         .route("/api/v1/protect", post(bank_api::protect))
@@ -292,6 +293,11 @@ pub fn router(app: Arc<App>) -> Router {
     let platform = Router::new()
         .route("/api/v1/assess", post(assess))
         .route("/api/v1/conversations/{id}/messages", post(append_live))
+        .route("/staff", get(staff::queue))
+        .route("/staff/logout", post(staff::logout))
+        .route("/staff/cases/{id}", get(staff::case))
+        .route("/staff/cases/{id}/status", post(staff::set_status))
+        .route("/staff/cases/{id}/files/{sha}", get(staff::file))
         .route("/api/v1/hashes/match", post(bank_api::match_hash))
         .route("/api/v1/admin/banks", get(bank_api::list_banks))
         .route(

@@ -24,6 +24,7 @@ pub mod upload;
 pub mod vault;
 
 mod pages;
+mod staff;
 
 pub use config::Config;
 pub use desk::Desk;

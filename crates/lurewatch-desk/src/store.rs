@@ -199,6 +199,48 @@ pub struct Sighting {
     pub last_seen: i64,
 }
 
+/// What the analysts' queue is narrowed to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct QueueFilter {
+    /// Category.
+    pub category: Option<String>,
+    /// Level.
+    pub level: Option<String>,
+    /// Status.
+    pub status: Option<String>,
+    /// Region.
+    pub region: Option<String>,
+    /// Platform.
+    pub platform: Option<String>,
+    /// Whether a minor is involved (said by the reporter or seen by the engine).
+    pub minor: Option<bool>,
+}
+
+/// A row of the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueRow {
+    /// Report id.
+    pub id: String,
+    /// Stored at.
+    pub created_at: i64,
+    /// Status.
+    pub status: String,
+    /// Category.
+    pub category: String,
+    /// Level.
+    pub level: String,
+    /// Risk.
+    pub risk: u8,
+    /// Region.
+    pub region: Option<String>,
+    /// Platform.
+    pub platform: Option<String>,
+    /// A minor is involved.
+    pub minor: bool,
+    /// Messages.
+    pub messages: u32,
+}
+
 /// A hash bank.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BankRow {
@@ -464,6 +506,83 @@ impl Store {
                 last_seen: r.get(5),
             })
             .collect())
+    }
+
+    /// Reports for the analysts' queue: highest risk first, then oldest; each filter, when
+    /// given, must match. At most `limit` rows.
+    pub async fn queue(&self, filter: &QueueFilter, limit: i64) -> Result<Vec<QueueRow>, StoreError> {
+        let mut conditions = Vec::new();
+        let mut binds: Vec<String> = Vec::new();
+        for (column, value) in [
+            ("category", &filter.category),
+            ("level", &filter.level),
+            ("status", &filter.status),
+            ("region", &filter.region),
+            ("platform", &filter.platform),
+        ] {
+            if let Some(v) = value {
+                binds.push(v.clone());
+                conditions.push(format!("{column} = ${}", binds.len()));
+            }
+        }
+        if let Some(minor) = filter.minor {
+            conditions.push(if minor {
+                "(reporter_minor = 1 OR engine_minor = 1)".to_owned()
+            } else {
+                "(COALESCE(reporter_minor, 0) = 0 AND engine_minor = 0)".to_owned()
+            });
+        }
+        let sql = format!(
+            "SELECT id, created_at, status, category, level, risk, region, platform, \
+             COALESCE(reporter_minor, engine_minor), messages FROM reports {} ORDER BY risk DESC, created_at ASC LIMIT {}",
+            if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) },
+            limit.clamp(1, 10_000)
+        );
+        // Only column names chosen here and numbered placeholders are formatted in.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in &binds {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| QueueRow {
+                id: r.get(0),
+                created_at: r.get(1),
+                status: r.get(2),
+                category: r.get(3),
+                level: r.get(4),
+                risk: r.get::<i64, _>(5).clamp(0, 100) as u8,
+                region: r.get(6),
+                platform: r.get(7),
+                minor: r.get::<Option<i64>, _>(8).unwrap_or(0) != 0,
+                messages: r.get::<i64, _>(9).max(0) as u32,
+            })
+            .collect())
+    }
+
+    /// A report by its id.
+    pub async fn report_by_id(&self, id: &str) -> Result<Option<ReportRow>, StoreError> {
+        let hash: Option<String> = sqlx::query("SELECT receipt_hash FROM reports WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.get(0));
+        match hash {
+            Some(h) => self.report_by_receipt(&h).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Changes a report's status.
+    pub async fn set_status(&self, id: &str, status: &str, now: i64) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE reports SET status = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(status)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::NoReport) }
     }
 
     /// The distinct values of one indicator kind across all reports.

@@ -799,3 +799,118 @@ async fn an_app_sent_as_evidence_is_triaged_and_its_package_links_reports() {
     assert_eq!(answer["matches"][0]["kind"], "app_package", "{answer}");
     assert_eq!(answer["matches"][0]["reports"], 1);
 }
+
+async fn staff_get(router: &Router, uri: &str, cookie: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let request = Request::builder().uri(uri).header(header::COOKIE, cookie).body(Body::empty()).unwrap();
+    send(router, request).await
+}
+
+async fn staff_post(
+    router: &Router,
+    uri: &str,
+    cookie: Option<&str>,
+    form: &[(&str, &str)],
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let body = form
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.bytes().map(|b| format!("%{b:02X}")).collect::<String>()))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut request =
+        Request::builder().method("POST").uri(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        request = request.header(header::COOKIE, c);
+    }
+    let (status, headers, body) = send(router, request.body(Body::from(body)).unwrap()).await;
+    (status, headers, String::from_utf8(body).unwrap())
+}
+
+#[tokio::test]
+async fn analysts_sign_in_work_the_queue_and_every_view_is_audited() {
+    use lurewatch_desk::audit::{Role, hash_password};
+    let h = harness(Limits::default()).await;
+    let store = h.app.desk.store();
+    store.add_analyst("mei", Role::Analyst, &hash_password("a long enough password").unwrap(), 1).await.unwrap();
+
+    // A report with a file, through the pages.
+    let fields: Vec<(&str, Option<&str>, &[u8])> = vec![
+        ("conversation", None, "Mei: 我錄了你的片段，不給錢就發給你所有朋友\nKa Ho: 唔好".as_bytes()),
+        ("files", Some("threat.txt"), "Mei: 最後通牒".as_bytes()),
+    ];
+    let (_, html) = post_multipart(&h.router, "/report/check", &fields).await;
+    let draft = between(&html, "name=\"draft\" value=\"", "\"").to_owned();
+    let (status, _) =
+        post_form(&h.router, "/report/store", &[("draft", draft.as_str()), ("region", "HK"), ("minor", "yes")]).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // Without a session: sent to sign in.
+    let (status, headers, _) = staff_get(&h.router, "/staff", "").await;
+    assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/staff/login"));
+    // A wrong password is refused; five lock the account, even against the right one.
+    for _ in 0..5 {
+        let (status, _, page) =
+            staff_post(&h.router, "/staff/login", None, &[("name", "mei"), ("password", "wrong password!!")]).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(page.contains("role=\"alert\""));
+    }
+    let (status, _, _) =
+        staff_post(&h.router, "/staff/login", None, &[("name", "mei"), ("password", "a long enough password")]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "locked");
+    store.add_analyst("kim", Role::Supervisor, &hash_password("another long password").unwrap(), 1).await.unwrap();
+    let (status, headers, _) =
+        staff_post(&h.router, "/staff/login", None, &[("name", "kim"), ("password", "another long password")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let set = headers[header::SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/staff"));
+    let cookie = set.split(';').next().unwrap().to_owned();
+
+    // The queue, with filters.
+    let (status, _, queue) = staff_get(&h.router, "/staff?region=hk&minor=true", &cookie).await;
+    let queue = String::from_utf8(queue).unwrap();
+    assert_eq!(status, StatusCode::OK);
+    let id = between(&queue, "<a href=\"/staff/cases/", "\"").to_owned();
+    let (_, _, empty) = staff_get(&h.router, "/staff?region=KR", &cookie).await;
+    assert!(!String::from_utf8(empty).unwrap().contains("/staff/cases/"));
+
+    // The report page: the conversation decrypted, the evidence lines marked, the files.
+    let (status, _, page) = staff_get(&h.router, &format!("/staff/cases/{id}"), &cookie).await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("我錄了你的片段") && page.contains("class=\"evidence\""), "{page}");
+    let sha = between(&page, &format!("/staff/cases/{id}/files/"), "\"").to_owned();
+    let csrf = between(&page, "name=\"csrf\" value=\"", "\"").to_owned();
+    let (status, headers, bytes) = staff_get(&h.router, &format!("/staff/cases/{id}/files/{sha}"), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/octet-stream");
+    assert!(headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(String::from_utf8(bytes).unwrap(), "Mei: 最後通牒");
+
+    // Status changes need the form's token.
+    let (status, _, _) = staff_post(
+        &h.router,
+        &format!("/staff/cases/{id}/status"),
+        Some(&cookie),
+        &[("csrf", "forged"), ("status", "closed")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = staff_post(
+        &h.router,
+        &format!("/staff/cases/{id}/status"),
+        Some(&cookie),
+        &[("csrf", &csrf), ("status", "triaged")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = staff_get(&h.router, &format!("/staff/cases/{id}"), &cookie).await;
+    assert!(String::from_utf8(page).unwrap().contains("<dd id=\"case-status\">triaged</dd>"));
+
+    // Signed out, the cookie opens nothing.
+    let (status, _, _) = staff_post(&h.router, "/staff/logout", Some(&cookie), &[("csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = staff_get(&h.router, "/staff", &cookie).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    // Every view, download and change is in the audit chain, which verifies.
+    assert!(store.verify_audit().await.unwrap().unwrap() >= 11);
+}
