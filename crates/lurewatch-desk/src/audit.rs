@@ -54,7 +54,7 @@ impl std::str::FromStr for Role {
 pub const MIN_PASSWORD: usize = 12;
 
 /// One entry of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AuditEntry {
     /// Position, from 1.
     pub seq: i64,
@@ -172,6 +172,27 @@ impl Store {
             }
         }
         Err(StoreError::Busy)
+    }
+
+    /// The audit entries about one subject, in order.
+    pub async fn audit_of(&self, subject: &str) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, subject, detail FROM audit_log WHERE subject = $1 ORDER BY seq",
+        )
+        .bind(subject)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                seq: r.get(0),
+                at: r.get(1),
+                actor: r.get(2),
+                action: r.get(3),
+                subject: r.get(4),
+                detail: r.get(5),
+            })
+            .collect())
     }
 
     /// Checks the whole audit chain; the number of entries, or the first broken one.

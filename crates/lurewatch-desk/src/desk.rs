@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use lurewatch_core::indicator::{Found, IndicatorKind};
 use lurewatch_core::{Assessment, Category, Engine, Language, Message, Scratch};
 use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
 
 use crate::store::{Facts, FileRow, IndicatorRow, NewReport, ReportRow, Store, StoreError, Summary};
 use crate::upload::{Upload, UploadError};
@@ -508,6 +509,46 @@ impl Desk {
         let name = String::from_utf8_lossy(&self.vault.open(&format!("file-name:{id}:{sha}"), &file.name_sealed)?)
             .into_owned();
         Ok(Some((name, self.vault.read_file(sha)?)))
+    }
+
+    /// One report as an evidence package: a zip with the conversation, the assessment, what
+    /// the reporter said, the indicators, the files, the report's audit extract and a
+    /// SHA-256 manifest of all of them. The export is audited first.
+    pub async fn export_case(&self, id: &str, analyst: &str) -> Result<Option<Vec<u8>>, DeskError> {
+        let Some(case) = self.case(id, analyst).await? else { return Ok(None) };
+        self.store.audit(now(), analyst, "case.export", id, "").await?;
+        let mut parts: Vec<(String, Vec<u8>)> = vec![
+            ("conversation.json".into(), serde_json::to_vec_pretty(&case.messages).expect("messages serialise")),
+            ("assessment.json".into(), serde_json::to_vec_pretty(&case.assessment).expect("assessments serialise")),
+            ("reporter.json".into(), serde_json::to_vec_pretty(&case.row.facts).expect("facts serialise")),
+            (
+                "indicators.json".into(),
+                serde_json::to_vec_pretty(&case.assessment.as_ref().map(|a| &a.indicators))
+                    .expect("indicators serialise"),
+            ),
+        ];
+        for (sha, name, _, _, _) in &case.files {
+            let clean = crate::upload::clean_name(name);
+            parts.push((format!("files/{}-{clean}", &sha[..12]), self.vault.read_file(sha)?));
+        }
+        parts.push((
+            "audit.json".into(),
+            serde_json::to_vec_pretty(&self.store.audit_of(id).await?).expect("entries serialise"),
+        ));
+        let manifest: String = parts
+            .iter()
+            .map(|(path, bytes)| format!("{}  {path}\n", hex::encode(sha2::Sha256::digest(bytes))))
+            .collect();
+        parts.push(("manifest.sha256".into(), manifest.into_bytes()));
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for (path, bytes) in &parts {
+            zip.start_file(path.as_str(), options).map_err(|e| DeskError::BadForm(e.to_string()))?;
+            std::io::Write::write_all(&mut zip, bytes).map_err(VaultError::Io)?;
+        }
+        zip.finish().map_err(|e| DeskError::BadForm(e.to_string()))?;
+        Ok(Some(out.into_inner()))
     }
 
     /// Loads the picture hashes of every report for near-duplicate lookup.

@@ -298,6 +298,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/staff/cases/{id}", get(staff::case))
         .route("/staff/cases/{id}/status", post(staff::set_status))
         .route("/staff/cases/{id}/files/{sha}", get(staff::file))
+        .route("/staff/cases/{id}/export", get(staff::export))
         .route("/api/v1/hashes/match", post(bank_api::match_hash))
         .route("/api/v1/admin/banks", get(bank_api::list_banks))
         .route(

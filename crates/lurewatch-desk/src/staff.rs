@@ -343,3 +343,29 @@ pub(crate) async fn set_status(
         }
     }
 }
+
+pub(crate) async fn export(State(app): State<Arc<App>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let (_, s) = match session(&app, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match app.desk.export_case(&id, &s.analyst).await {
+        Ok(Some(bytes)) => {
+            let mut response = bytes.into_response();
+            let h = response.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+            if let Ok(v) = HeaderValue::from_str(&format!(
+                "attachment; filename=\"lurewatch-report-{}.zip\"",
+                &id[..8.min(id.len())]
+            )) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            response
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, "no such report").into_response(),
+        Err(e) => {
+            eprintln!("lurewatch serve: {e}");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

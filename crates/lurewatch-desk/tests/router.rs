@@ -885,6 +885,27 @@ async fn analysts_sign_in_work_the_queue_and_every_view_is_audited() {
     assert!(headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
     assert_eq!(String::from_utf8(bytes).unwrap(), "Mei: 最後通牒");
 
+    // The evidence package: every part listed in the manifest with its SHA-256.
+    let (status, headers, zip_bytes) = staff_get(&h.router, &format!("/staff/cases/{id}/export"), &cookie).await;
+    assert_eq!(
+        (status, &headers[header::CONTENT_TYPE]),
+        (StatusCode::OK, &"application/zip".parse::<axum::http::HeaderValue>().unwrap())
+    );
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).unwrap();
+    let mut manifest = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("manifest.sha256").unwrap(), &mut manifest).unwrap();
+    assert_eq!(manifest.lines().count(), archive.len() - 1, "{manifest}");
+    for line in manifest.lines() {
+        let (hash, path) = line.split_once("  ").unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut archive.by_name(path).unwrap(), &mut bytes).unwrap();
+        assert_eq!(hash, hex::encode(Sha256::digest(&bytes)), "{path}");
+    }
+    let mut audit = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("audit.json").unwrap(), &mut audit).unwrap();
+    assert!(audit.contains("evidence.download") && audit.contains("case.export"), "{audit}");
+    assert!(manifest.contains("files/") && manifest.contains("threat.txt"));
+
     // Status changes need the form's token.
     let (status, _, _) = staff_post(
         &h.router,
