@@ -295,6 +295,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/conversations/{id}/messages", post(append_live))
         .route("/staff", get(staff::queue))
         .route("/staff/logout", post(staff::logout))
+        .route("/staff/networks", get(staff::networks))
         .route("/staff/cases/{id}", get(staff::case))
         .route("/staff/cases/{id}/status", post(staff::set_status))
         .route("/staff/cases/{id}/files/{sha}", get(staff::file))

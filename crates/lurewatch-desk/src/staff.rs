@@ -369,3 +369,34 @@ pub(crate) async fn export(State(app): State<Arc<App>>, headers: HeaderMap, Path
         }
     }
 }
+
+#[derive(Template)]
+#[template(path = "staff/networks.html")]
+struct NetworksPage {
+    analyst: String,
+    csrf: String,
+    limit: usize,
+    networks: Vec<lurewatch_link::Network>,
+}
+
+pub(crate) async fn networks(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let (_, s) = match session(&app, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let reports = match app.desk.store().reports_for_linking(100_000).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("lurewatch serve: {e}");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let linked = lurewatch_link::link(&reports, &lurewatch_link::Rules::default());
+    let page = NetworksPage {
+        analyst: s.analyst,
+        csrf: s.csrf,
+        limit: linked.max_reports_per_indicator,
+        networks: linked.networks,
+    };
+    html(StatusCode::OK, page.render())
+}

@@ -585,6 +585,45 @@ impl Store {
         if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::NoReport) }
     }
 
+    /// Every report with its indicators, for linking (at most `limit` reports, newest first).
+    pub async fn reports_for_linking(&self, limit: i64) -> Result<Vec<lurewatch_link::Report>, StoreError> {
+        let reports = sqlx::query("SELECT id, category, level, risk FROM reports ORDER BY created_at DESC LIMIT $1")
+            .bind(limit.clamp(1, 1_000_000))
+            .fetch_all(&self.pool)
+            .await?;
+        let marks = sqlx::query(
+            "SELECT report_id, kind, value, platform FROM report_indicators ORDER BY report_id, kind, value",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_report: std::collections::HashMap<String, Vec<lurewatch_link::Mark>> =
+            std::collections::HashMap::new();
+        for m in marks {
+            by_report.entry(m.get(0)).or_default().push(lurewatch_link::Mark {
+                kind: m.get(1),
+                value: m.get(2),
+                platform: m.get(3),
+                listed: None,
+                common: false,
+                amount: None,
+            });
+        }
+        Ok(reports
+            .into_iter()
+            .map(|r| {
+                let id: String = r.get(0);
+                lurewatch_link::Report {
+                    marks: by_report.remove(&id).unwrap_or_default(),
+                    id,
+                    category: r.get(1),
+                    level: r.get(2),
+                    risk: r.get::<i64, _>(3).clamp(0, 100) as u8,
+                    tactics: Vec::new(),
+                }
+            })
+            .collect())
+    }
+
     /// The distinct values of one indicator kind across all reports.
     pub async fn indicator_values(&self, kind: &str) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query("SELECT DISTINCT value FROM report_indicators WHERE kind = $1 ORDER BY value")

@@ -906,6 +906,19 @@ async fn analysts_sign_in_work_the_queue_and_every_view_is_audited() {
     assert!(audit.contains("evidence.download") && audit.contains("case.export"), "{audit}");
     assert!(manifest.contains("files/") && manifest.contains("threat.txt"));
 
+    // Networks: two more reports naming the same QQ number are linked to each other.
+    let (_, _, page) = staff_get(&h.router, "/staff/networks", &cookie).await;
+    assert!(String::from_utf8(page).unwrap().contains("id=\"no-networks\""));
+    for _ in 0..2 {
+        let (status, _) =
+            json_call(&h.router, "POST", "/api/v1/reports", None, json!({"messages": sextortion()})).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, _, page) = staff_get(&h.router, "/staff/networks", &cookie).await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"network-1\"") && page.contains("qq:12345678") && page.contains("2 reports"), "{page}");
+
     // Status changes need the form's token.
     let (status, _, _) = staff_post(
         &h.router,
