@@ -79,6 +79,11 @@ pub struct Broken {
     pub why: &'static str,
 }
 
+/// An entry from a row whose first six columns are the entry's fields.
+fn entry_of(r: &sqlx::any::AnyRow) -> AuditEntry {
+    AuditEntry { seq: r.get(0), at: r.get(1), actor: r.get(2), action: r.get(3), subject: r.get(4), detail: r.get(5) }
+}
+
 fn entry_hash(prev: &str, e: &AuditEntry) -> String {
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
@@ -182,17 +187,7 @@ impl Store {
         .bind(subject)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditEntry {
-                seq: r.get(0),
-                at: r.get(1),
-                actor: r.get(2),
-                action: r.get(3),
-                subject: r.get(4),
-                detail: r.get(5),
-            })
-            .collect())
+        Ok(rows.iter().map(entry_of).collect())
     }
 
     /// Checks the whole audit chain; the number of entries, or the first broken one.
@@ -204,14 +199,7 @@ impl Store {
         let mut prev = GENESIS.to_owned();
         let mut expected = 1;
         for r in rows {
-            let entry = AuditEntry {
-                seq: r.get(0),
-                at: r.get(1),
-                actor: r.get(2),
-                action: r.get(3),
-                subject: r.get(4),
-                detail: r.get(5),
-            };
+            let entry = entry_of(&r);
             let (stored_prev, stored_hash): (String, String) = (r.get(6), r.get(7));
             if entry.seq != expected {
                 return Ok(Err(Broken { seq: expected, why: "an entry is missing" }));
@@ -262,26 +250,16 @@ pub struct Session {
     pub csrf: String,
 }
 
-/// Why a login failed: always told the same way, so that it says nothing of which.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoginRefused {
-    /// Unknown name, wrong password, or a locked account.
-    Refused,
-}
-
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 impl Store {
     /// Checks a name and password; on success opens a session and returns its token (for
-    /// the cookie) and the session. Five failures in a row lock the account for 15 minutes.
-    pub async fn login(
-        &self,
-        name: &str,
-        password: &str,
-        now: i64,
-    ) -> Result<Result<(String, Session), LoginRefused>, StoreError> {
+    /// the cookie) and the session, else `None` — the same for an unknown name, a wrong
+    /// password and a locked account, so that the answer says nothing of which. Five
+    /// failures in a row lock the account for 15 minutes.
+    pub async fn login(&self, name: &str, password: &str, now: i64) -> Result<Option<(String, Session)>, StoreError> {
         let row = sqlx::query(
             "SELECT role, password_hash, failed_logins, locked_until FROM analysts WHERE name = $1 AND disabled = 0",
         )
@@ -291,14 +269,14 @@ impl Store {
         let Some(row) = row else {
             // The same work as a real check, so that timing does not tell names apart.
             let _ = verify_password(password, DUMMY_HASH);
-            return Ok(Err(LoginRefused::Refused));
+            return Ok(None);
         };
         let (role, stored, _failed, locked_until): (String, String, i64, i64) =
             (row.get(0), row.get(1), row.get(2), row.get(3));
         if locked_until > now {
             let _ = verify_password(password, DUMMY_HASH);
             self.audit(now, name, "login.locked", name, "").await?;
-            return Ok(Err(LoginRefused::Refused));
+            return Ok(None);
         }
         if !verify_password(password, &stored) {
             sqlx::query(
@@ -311,7 +289,7 @@ impl Store {
             .execute(self.pool())
             .await?;
             self.audit(now, name, "login.failed", name, "").await?;
-            return Ok(Err(LoginRefused::Refused));
+            return Ok(None);
         }
         sqlx::query("UPDATE analysts SET failed_logins = 0, locked_until = 0 WHERE name = $1")
             .bind(name)
@@ -331,7 +309,7 @@ impl Store {
         .await?;
         self.audit(now, name, "login", name, "").await?;
         let role = role.parse().map_err(|_| StoreError::NoReport)?;
-        Ok(Ok((token, Session { analyst: name.to_owned(), role, csrf })))
+        Ok(Some((token, Session { analyst: name.to_owned(), role, csrf })))
     }
 
     /// The session a cookie's token opens, if it has not expired.

@@ -239,8 +239,8 @@ impl Desk {
 
     /// Withdraws a victim's hashes, given the case number and PIN.
     pub async fn withdraw(&self, case: &str, pin: &str) -> Result<u64, DeskError> {
-        let case: String = case.trim().to_ascii_uppercase().replace(['O'], "0").replace(['I', 'L'], "1");
-        let id = format!("victim-{case}");
+        let Some(case) = crate::receipt::normalize_len(case, 8) else { return Err(DeskError::UnknownReceipt) };
+        let id = format!("victim-{}-{}", &case[..4], &case[4..]);
         let bank = self.store.banks().await?.into_iter().find(|b| b.id == id && b.kind == "victim");
         let Some(bank) = bank else { return Err(DeskError::UnknownReceipt) };
         let ok = bank.pin_hash.as_deref().is_some_and(|h| verify_pin(pin.trim(), h));

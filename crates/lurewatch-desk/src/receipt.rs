@@ -26,6 +26,12 @@ pub fn generate() -> String {
 
 /// The code in canonical form, or `None` when it cannot be a receipt code.
 pub fn normalize(code: &str) -> Option<String> {
+    normalize_len(code, LEN)
+}
+
+/// A code of `len` characters (a case number is the first eight of a code) in canonical
+/// form, read as forgivingly as a receipt.
+pub fn normalize_len(code: &str, len: usize) -> Option<String> {
     let mut out = String::with_capacity(LEN);
     for c in code.chars() {
         let c = match c.to_ascii_uppercase() {
@@ -48,7 +54,7 @@ pub fn normalize(code: &str) -> Option<String> {
         }
         out.push(c);
     }
-    (out.len() == LEN).then_some(out)
+    (out.len() == len).then_some(out)
 }
 
 /// The stored form of a code: SHA-256 of its canonical form, lower-case hex.

@@ -106,7 +106,7 @@ pub(crate) struct LoginForm {
 
 pub(crate) async fn login(State(app): State<Arc<App>>, Form(form): Form<LoginForm>) -> Response {
     match app.desk.store().login(form.name.trim(), &form.password, now()).await {
-        Ok(Ok((token, _))) => {
+        Ok(Some((token, _))) => {
             let cookie = format!(
                 "{COOKIE}={token}; Path=/staff; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
                 crate::audit::SESSION_SECONDS
@@ -117,7 +117,7 @@ pub(crate) async fn login(State(app): State<Arc<App>>, Form(form): Form<LoginFor
             }
             response
         }
-        Ok(Err(_)) => html(StatusCode::UNAUTHORIZED, LoginPage { refused: true }.render()),
+        Ok(None) => html(StatusCode::UNAUTHORIZED, LoginPage { refused: true }.render()),
         Err(e) => {
             eprintln!("lurewatch serve: {e}");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -276,7 +276,7 @@ pub(crate) async fn file(
             let disposition = format!(
                 "attachment; filename=\"evidence-{}\"; filename*=UTF-8''{}",
                 &sha[..12.min(sha.len())],
-                percent(&name)
+                crate::pages::percent_encode(&name)
             );
             let mut response = bytes.into_response();
             let h = response.headers_mut();
@@ -292,18 +292,6 @@ pub(crate) async fn file(
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
-}
-
-fn percent(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 #[derive(Debug, Deserialize)]
