@@ -948,3 +948,51 @@ async fn analysts_sign_in_work_the_queue_and_every_view_is_audited() {
     // Every view, download and change is in the audit chain, which verifies.
     assert!(store.verify_audit().await.unwrap().unwrap() >= 11);
 }
+
+/// Hard negatives in every language, through the API and the pages: a tutor's fee by QR
+/// code, a parent's warning, adults flirting, a news item, a mother's warning.
+#[tokio::test]
+async fn warnings_news_fees_and_flirting_stay_calm_in_every_language() {
+    let h = harness(Limits::default()).await;
+    let cases: [(&str, Value); 5] = [
+        (
+            "zh-Hans",
+            json!([{"sender": "王老师", "text": "家长您好，下个月的补习费是800元，请扫描二维码缴费，谢谢"}, {"sender": "家长", "text": "好的，已经付了"}]),
+        ),
+        (
+            "zh-Hant",
+            json!([{"sender": "媽媽", "text": "新聞話有人扮靚女叫人裸聊，錄低片再勒索，威脅發俾通訊錄，你千祈唔好下載陌生app"}, {"sender": "仔仔", "text": "知啦"}]),
+        ),
+        (
+            "en",
+            json!([{"sender": "Sam", "text": "you looked gorgeous tonight, can't wait to see you again"}, {"sender": "Alex", "text": "me too, dinner on friday?"}]),
+        ),
+        (
+            "ko",
+            json!([{"sender": "뉴스", "text": "경찰은 몸캠 피싱 범죄가 늘고 있다며 모르는 사람과 영상통화를 하지 말고 돈을 보내지 말라고 당부했다"}]),
+        ),
+        (
+            "vi",
+            json!([{"sender": "Mẹ", "text": "con ơi, công an cảnh báo có kẻ lừa gọi video khỏa thân rồi tống tiền, đừng bao giờ chuyển tiền cho người lạ nhé"}, {"sender": "Con", "text": "vâng ạ"}]),
+        ),
+    ];
+    for (language, messages) in cases {
+        let (status, a) =
+            json_call(&h.router, "POST", "/api/v1/assess", Some(KEY), json!({"messages": messages})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!((a["category"].as_str(), a["level"].as_str()), (Some("none"), Some("none")), "{language}: {a}");
+        assert_eq!(a["language"], language, "{a}");
+        // The check page says so in the reporter's language, with nothing quoted as evidence.
+        let text: String = messages
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| format!("{}: {}\n", m["sender"].as_str().unwrap(), m["text"].as_str().unwrap()))
+            .collect();
+        let fields: Vec<(&str, Option<&str>, &[u8])> =
+            vec![("lang", None, language.as_bytes()), ("conversation", None, text.as_bytes())];
+        let (status, html) = post_multipart(&h.router, "/report/check", &fields).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("data-category=\"none\"") && !html.contains("class=\"quotes\""), "{language}: {html}");
+    }
+}
