@@ -15,14 +15,16 @@ use crate::store::{Store, StoreError};
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// An analyst's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An analyst's role; each may do what the roles before it may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
     /// Works the queue: reads reports and evidence, writes notes, changes status.
     Analyst,
-    /// An analyst who also refers cases and sees statistics.
+    /// An analyst who also refers and closes cases, exports evidence and reports, and sees
+    /// statistics.
     Supervisor,
-    /// Manages accounts and hash banks.
+    /// A supervisor who also reads and verifies the audit log, and manages accounts and
+    /// hash banks.
     Admin,
 }
 
@@ -185,6 +187,17 @@ impl Store {
             "SELECT seq, at, actor, action, subject, detail FROM audit_log WHERE subject = $1 ORDER BY seq",
         )
         .bind(subject)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(entry_of).collect())
+    }
+
+    /// The latest `limit` audit entries, newest first.
+    pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, subject, detail FROM audit_log ORDER BY seq DESC LIMIT $1",
+        )
+        .bind(limit.clamp(1, 10_000))
         .fetch_all(self.pool())
         .await?;
         Ok(rows.iter().map(entry_of).collect())

@@ -41,6 +41,9 @@ pub enum DeskError {
     /// An uploaded file is refused.
     #[error(transparent)]
     Upload(#[from] UploadError),
+    /// Work handed to a worker thread did not finish.
+    #[error("a worker failed: {0}")]
+    Worker(String),
 }
 
 /// One message as callers give it.
@@ -154,6 +157,8 @@ pub struct Case {
     pub assessment: Option<Assessment>,
     /// Files: SHA-256, name, type, size, and for apps the triage's verdict.
     pub files: Vec<(String, String, String, u64, String)>,
+    /// Analysts' notes: who, when, what, oldest first.
+    pub notes: Vec<(String, i64, String)>,
 }
 
 /// Everything the desk needs at hand.
@@ -166,6 +171,8 @@ pub struct Desk {
     pub(crate) banks: crate::banks::Banks,
     /// The picture hashes of every report, for near-duplicate lookup.
     images: std::sync::RwLock<Option<lurewatch_image::index::Index>>,
+    /// The suspected networks, linked anew when the reports change.
+    pub(crate) networks: crate::networks::Cache,
 }
 
 impl std::fmt::Debug for Desk {
@@ -193,10 +200,22 @@ impl Desk {
             live,
             banks: crate::banks::Banks::default(),
             images: std::sync::RwLock::new(None),
+            networks: crate::networks::Cache::default(),
         };
+        desk.fill_in_tactics().await?;
         desk.reload_banks().await?;
         desk.reload_images().await?;
         Ok(desk)
+    }
+
+    /// Fills in the tactics of reports stored before they were kept in clear.
+    async fn fill_in_tactics(&self) -> Result<(), DeskError> {
+        for (id, sealed) in self.store.reports_without_tactics().await? {
+            let assessment: Option<Assessment> =
+                serde_json::from_slice(&self.vault.open(&format!("assessment:{id}"), &sealed)?).ok();
+            self.store.set_tactics(&id, &assessment.map(|a| tactics_of(&a)).unwrap_or_default()).await?;
+        }
+        Ok(())
     }
 
     /// The engine.
@@ -286,6 +305,7 @@ impl Desk {
             risk: a.risk,
             messages: a.messages,
             minor: a.minor,
+            tactics: tactics_of(a),
             assessment_sealed: self
                 .vault
                 .seal(&format!("assessment:{id}"), &serde_json::to_vec(a).expect("assessments serialise")),
@@ -496,7 +516,43 @@ impl Desk {
             };
             files.push((f.sha256, name, f.media_type, f.size, note));
         }
-        Ok(Some(Case { row, messages, assessment, files }))
+        let mut notes = Vec::new();
+        for n in self.store.notes(id).await? {
+            let text = self.vault.open(&format!("note:{id}:{}", n.id), &n.sealed)?;
+            notes.push((n.analyst, n.created_at, String::from_utf8_lossy(&text).into_owned()));
+        }
+        Ok(Some(Case { row, messages, assessment, files, notes }))
+    }
+
+    /// Adds an analyst's note to a report, sealed; the change is audited first.
+    pub async fn add_note(&self, id: &str, analyst: &str, text: &str) -> Result<(), DeskError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(DeskError::Empty);
+        }
+        if text.len() > self.limits.max_message_bytes {
+            return Err(DeskError::TooLarge(format!(
+                "a note of {} bytes; at most {} are kept",
+                text.len(),
+                self.limits.max_message_bytes
+            )));
+        }
+        if self.store.report_by_id(id).await?.is_none() {
+            return Err(StoreError::NoReport.into());
+        }
+        let note_id = hex::encode(rand::random::<[u8; 16]>());
+        self.store.audit(now(), analyst, "case.note", id, &note_id).await?;
+        let sealed = self.vault.seal(&format!("note:{id}:{note_id}"), text.as_bytes());
+        self.store
+            .add_note(&crate::casework::NoteRow {
+                id: note_id,
+                report_id: id.to_owned(),
+                analyst: analyst.to_owned(),
+                created_at: now(),
+                sealed,
+            })
+            .await?;
+        Ok(())
     }
 
     /// An evidence file of a report, decrypted, with the name the reporter gave it; the
@@ -511,16 +567,37 @@ impl Desk {
         Ok(Some((name, self.vault.read_file(sha)?)))
     }
 
-    /// One report as an evidence package: a zip with the conversation, the assessment, what
-    /// the reporter said, the indicators, the files, the report's audit extract and a
+    /// One report as an evidence package: a zip with the report's summary, the
+    /// conversation, the assessment, what the reporter said, the notes, the indicators, the files, the report's audit extract and a
     /// SHA-256 manifest of all of them. The export is audited first.
     pub async fn export_case(&self, id: &str, analyst: &str) -> Result<Option<Vec<u8>>, DeskError> {
         let Some(case) = self.case(id, analyst).await? else { return Ok(None) };
         self.store.audit(now(), analyst, "case.export", id, "").await?;
+        let report = serde_json::json!({
+            "id": case.row.id,
+            "created_at": case.row.created_at,
+            "updated_at": case.row.updated_at,
+            "status": case.row.status,
+            "category": case.row.category,
+            "level": case.row.level,
+            "risk": case.row.risk,
+        });
         let mut parts: Vec<(String, Vec<u8>)> = vec![
+            ("report.json".into(), serde_json::to_vec_pretty(&report).expect("values serialise")),
             ("conversation.json".into(), serde_json::to_vec_pretty(&case.messages).expect("messages serialise")),
             ("assessment.json".into(), serde_json::to_vec_pretty(&case.assessment).expect("assessments serialise")),
             ("reporter.json".into(), serde_json::to_vec_pretty(&case.row.facts).expect("facts serialise")),
+            (
+                "notes.json".into(),
+                serde_json::to_vec_pretty(
+                    &case
+                        .notes
+                        .iter()
+                        .map(|(who, at, text)| serde_json::json!({"analyst": who, "at": at, "text": text}))
+                        .collect::<Vec<_>>(),
+                )
+                .expect("notes serialise"),
+            ),
             (
                 "indicators.json".into(),
                 serde_json::to_vec_pretty(&case.assessment.as_ref().map(|a| &a.indicators))
@@ -634,7 +711,7 @@ fn indicator_rows(a: &Assessment, files: &[Upload]) -> Vec<IndicatorRow> {
     for (kind, value) in files.iter().filter_map(|f| f.apk.as_ref()).flat_map(lurewatch_apk::indicators) {
         match rows.iter_mut().find(|r| r.kind == kind && r.value == value) {
             Some(r) => r.mentions += 1,
-            None => rows.push(IndicatorRow { kind: kind.into(), value, bare: None, platform: None, mentions: 1 }),
+            None => rows.push(IndicatorRow { kind: kind.into(), value, mentions: 1, ..IndicatorRow::default() }),
         }
     }
     // Pictures with enough detail to match on: an avatar or photo reused across reports.
@@ -644,7 +721,7 @@ fn indicator_rows(a: &Assessment, files: &[Upload]) -> Vec<IndicatorRow> {
         let value = hash.to_string();
         match rows.iter_mut().find(|r| r.kind == IMAGE_HASH && r.value == value) {
             Some(r) => r.mentions += 1,
-            None => rows.push(IndicatorRow { kind: IMAGE_HASH.into(), value, bare: None, platform: None, mentions: 1 }),
+            None => rows.push(IndicatorRow { kind: IMAGE_HASH.into(), value, mentions: 1, ..IndicatorRow::default() }),
         }
     }
     rows
@@ -662,7 +739,14 @@ fn row_of(f: &Found, mentions: u32) -> IndicatorRow {
         bare,
         platform: f.platform.clone(),
         mentions,
+        flags: f.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(" "),
+        listed: f.listed.clone(),
     }
+}
+
+/// The tactics of an assessment as stored in clear: taxonomy ids separated by spaces.
+fn tactics_of(a: &Assessment) -> String {
+    a.stages.iter().map(|t| t.id()).collect::<Vec<_>>().join(" ")
 }
 
 /// Seconds since the Unix epoch.

@@ -141,7 +141,9 @@ pub(crate) fn desk_status(e: &DeskError) -> (StatusCode, &'static str) {
             },
             u.code(),
         ),
-        DeskError::Store(_) | DeskError::Vault(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        DeskError::Store(_) | DeskError::Vault(_) | DeskError::Worker(_) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+        }
     }
 }
 
@@ -296,6 +298,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/staff", get(staff::queue))
         .route("/staff/logout", post(staff::logout))
         .route("/staff/networks", get(staff::networks))
+        .route("/staff/networks/{id}", get(staff::network))
+        .route("/staff/networks/{id}/graphml", get(staff::network_graphml))
+        .route("/staff/reports.jsonl", get(staff::export_reports))
+        .route("/staff/audit", get(staff::audit))
+        .route("/staff/cases/{id}/notes", post(staff::add_note))
         .route("/staff/cases/{id}", get(staff::case))
         .route("/staff/cases/{id}/status", post(staff::set_status))
         .route("/staff/cases/{id}/files/{sha}", get(staff::file))

@@ -12,8 +12,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::audit::Session;
-use crate::desk::{day, now};
+use crate::audit::{Role, Session};
+use crate::desk::{DeskError, day, now};
 use crate::http::App;
 use crate::store::QueueFilter;
 
@@ -29,8 +29,7 @@ struct LoginPage {
 #[derive(Template)]
 #[template(path = "staff/queue.html")]
 struct QueuePage {
-    analyst: String,
-    csrf: String,
+    who: Who,
     selects: Vec<(&'static str, Vec<(&'static str, bool)>)>,
     region: String,
     platform: String,
@@ -40,8 +39,7 @@ struct QueuePage {
 #[derive(Template)]
 #[template(path = "staff/case.html")]
 struct CasePage {
-    analyst: String,
-    csrf: String,
+    who: Who,
     id: String,
     short: String,
     status: String,
@@ -50,10 +48,13 @@ struct CasePage {
     level: String,
     risk: u8,
     stored: String,
-    facts: String,
+    facts: Vec<(&'static str, String)>,
     messages: Vec<(String, String, bool)>,
     indicators: Vec<(String, String)>,
     files: Vec<(String, String, String, u64, String)>,
+    notes: Vec<(String, String, String)>,
+    tactics: Vec<&'static str>,
+    network: Option<(usize, usize)>,
 }
 
 fn html(status: StatusCode, page: Result<String, askama::Error>) -> Response {
@@ -64,6 +65,40 @@ fn html(status: StatusCode, page: Result<String, askama::Error>) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// Who is signed in, as every workspace page shows it.
+struct Who {
+    analyst: String,
+    csrf: String,
+    admin: bool,
+    supervisor: bool,
+}
+
+impl Who {
+    fn of(s: &Session) -> Who {
+        Who {
+            analyst: s.analyst.clone(),
+            csrf: s.csrf.clone(),
+            admin: s.role >= Role::Admin,
+            supervisor: s.role >= Role::Supervisor,
+        }
+    }
+}
+
+/// The answer to a failure the analyst cannot fix; the cause goes to the operator's log.
+fn failed(e: impl std::fmt::Display) -> Response {
+    eprintln!("lurewatch serve: {e}");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
+
+/// The answer when the analyst's role does not allow what they asked.
+fn forbidden(needs: Role) -> Response {
+    (StatusCode::FORBIDDEN, format!("this needs the {} role", needs.as_str())).into_response()
+}
+
+fn stale() -> Response {
+    (StatusCode::FORBIDDEN, "the form is stale; reload the page").into_response()
 }
 
 fn token(headers: &HeaderMap) -> Option<String> {
@@ -190,8 +225,7 @@ pub(crate) async fn queue(State(app): State<Arc<App>>, headers: HeaderMap, Query
     };
     let minor = filter.minor.map(|m| if m { "true".to_owned() } else { "false".to_owned() });
     let page = QueuePage {
-        analyst: s.analyst,
-        csrf: s.csrf,
+        who: Who::of(&s),
         selects: vec![
             ("category", options(&["sextortion", "grooming", "none"], &filter.category)),
             ("level", options(&["critical", "high", "medium", "low", "none"], &filter.level)),
@@ -228,24 +262,30 @@ pub(crate) async fn case(State(app): State<Arc<App>>, headers: HeaderMap, Path(i
     let case = match app.desk.case(&id, &s.analyst).await {
         Ok(Some(c)) => c,
         Ok(None) => return (StatusCode::NOT_FOUND, "no such report").into_response(),
-        Err(e) => {
-            eprintln!("lurewatch serve: {e}");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+        Err(e) => return failed(e),
+    };
+    let network = match app.desk.networks().await {
+        Ok(view) => view.network_of.get(&id).map(|&n| (n + 1, view.linked.networks[n].reports.len())),
+        Err(e) => return failed(e),
     };
     let marked: Vec<u32> =
         case.assessment.as_ref().map_or_else(Vec::new, |a| a.tactics.iter().map(|e| e.message).collect());
+    let supervisor = s.role >= Role::Supervisor;
     let page = CasePage {
-        analyst: s.analyst,
-        csrf: s.csrf,
+        who: Who::of(&s),
         short: id[..8.min(id.len())].to_owned(),
-        statuses: STATUSES.iter().map(|st| (*st, *st == case.row.status)).collect(),
+        statuses: STATUSES
+            .iter()
+            .filter(|st| supervisor || !SUPERVISED.contains(st) || **st == case.row.status)
+            .map(|st| (*st, *st == case.row.status))
+            .collect(),
         status: case.row.status.clone(),
         category: case.row.category.clone(),
         level: case.row.level.clone(),
         risk: case.row.risk,
         stored: day(case.row.created_at),
-        facts: serde_json::to_string(&case.row.facts).unwrap_or_default(),
+        facts: facts_of(&case.row.facts),
+        tactics: case.assessment.as_ref().map_or_else(Vec::new, |a| a.stages.iter().map(|t| t.id()).collect()),
         messages: case
             .messages
             .into_iter()
@@ -256,9 +296,33 @@ pub(crate) async fn case(State(app): State<Arc<App>>, headers: HeaderMap, Path(i
             a.indicators.into_iter().map(|i| (i.found.kind.as_str().to_owned(), i.found.value)).collect()
         }),
         files: case.files,
+        notes: case.notes.into_iter().map(|(who, at, text)| (who, time(at), text)).collect(),
+        network,
         id,
     };
     html(StatusCode::OK, page.render())
+}
+
+/// What the reporter said of themselves and the crime, as label and value.
+fn facts_of(f: &crate::store::Facts) -> Vec<(&'static str, String)> {
+    let yes = |b: bool| if b { "yes".to_owned() } else { "no".to_owned() };
+    [
+        ("Platform", f.platform.clone()),
+        ("Region", f.region.clone()),
+        ("Under 18", f.minor.map(yes)),
+        ("Age", f.age.map(|a| a.to_string())),
+        ("Paid", f.amount_paid.map(|a| format!("{a} {}", f.currency.as_deref().unwrap_or("")).trim().to_owned())),
+        ("Paid by", f.payment_channel.clone()),
+        ("Asked again after paying", f.asked_again.map(yes)),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| value.map(|v| (label, v)))
+    .collect()
+}
+
+/// A time as `YYYY-MM-DD HH:MM` UTC.
+fn time(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds).map_or_else(|_| String::new(), |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
 }
 
 pub(crate) async fn file(
@@ -278,20 +342,21 @@ pub(crate) async fn file(
                 &sha[..12.min(sha.len())],
                 crate::pages::percent_encode(&name)
             );
-            let mut response = bytes.into_response();
-            let h = response.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-            if let Ok(v) = HeaderValue::from_str(&disposition) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            response
+            download(bytes, "application/octet-stream", &disposition)
         }
         Ok(None) => (StatusCode::NOT_FOUND, "no such file in this report").into_response(),
-        Err(e) => {
-            eprintln!("lurewatch serve: {e}");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(e) => failed(e),
     }
+}
+
+fn download(body: impl IntoResponse, media_type: &'static str, disposition: &str) -> Response {
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    if let Ok(v) = HeaderValue::from_str(disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
 }
 
 #[derive(Debug, Deserialize)]
@@ -299,6 +364,10 @@ pub(crate) struct StatusForm {
     csrf: String,
     status: String,
 }
+
+/// Statuses only a supervisor sets: a referral goes to the police, a closed case leaves
+/// the queue.
+const SUPERVISED: &[&str] = &["referred", "closed"];
 
 pub(crate) async fn set_status(
     State(app): State<Arc<App>>,
@@ -311,10 +380,13 @@ pub(crate) async fn set_status(
         Err(r) => return r,
     };
     if !csrf_ok(&s, &form.csrf) {
-        return (StatusCode::FORBIDDEN, "the form is stale; reload the page").into_response();
+        return stale();
     }
     if !STATUSES.contains(&form.status.as_str()) {
         return (StatusCode::BAD_REQUEST, "unknown status").into_response();
+    }
+    if SUPERVISED.contains(&form.status.as_str()) && s.role < Role::Supervisor {
+        return forbidden(Role::Supervisor);
     }
     let store = app.desk.store();
     match store.set_status(&id, &form.status, now()).await {
@@ -325,10 +397,38 @@ pub(crate) async fn set_status(
             Redirect::to(&format!("/staff/cases/{id}")).into_response()
         }
         Err(crate::store::StoreError::NoReport) => (StatusCode::NOT_FOUND, "no such report").into_response(),
-        Err(e) => {
-            eprintln!("lurewatch serve: {e}");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct NoteForm {
+    csrf: String,
+    note: String,
+}
+
+pub(crate) async fn add_note(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<NoteForm>,
+) -> Response {
+    let (_, s) = match session(&app, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&s, &form.csrf) {
+        return stale();
+    }
+    match app.desk.add_note(&id, &s.analyst, &form.note).await {
+        Ok(()) => Redirect::to(&format!("/staff/cases/{id}#notes")).into_response(),
+        Err(DeskError::Store(crate::store::StoreError::NoReport)) => {
+            (StatusCode::NOT_FOUND, "no such report").into_response()
         }
+        Err(e @ (DeskError::Empty | DeskError::TooLarge(_))) => {
+            (crate::http::desk_status(&e).0, e.to_string()).into_response()
+        }
+        Err(e) => failed(e),
     }
 }
 
@@ -337,54 +437,263 @@ pub(crate) async fn export(State(app): State<Arc<App>>, headers: HeaderMap, Path
         Ok(x) => x,
         Err(r) => return r,
     };
+    if s.role < Role::Supervisor {
+        return forbidden(Role::Supervisor);
+    }
     match app.desk.export_case(&id, &s.analyst).await {
-        Ok(Some(bytes)) => {
-            let mut response = bytes.into_response();
-            let h = response.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
-            if let Ok(v) = HeaderValue::from_str(&format!(
-                "attachment; filename=\"lurewatch-report-{}.zip\"",
-                &id[..8.min(id.len())]
-            )) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            response
-        }
+        Ok(Some(bytes)) => download(
+            bytes,
+            "application/zip",
+            &format!("attachment; filename=\"lurewatch-report-{}.zip\"", &id[..8.min(id.len())]),
+        ),
         Ok(None) => (StatusCode::NOT_FOUND, "no such report").into_response(),
-        Err(e) => {
-            eprintln!("lurewatch serve: {e}");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        Err(e) => failed(e),
+    }
+}
+
+/// Every report with its indicators (no conversation), a line of JSON each: the input of
+/// `lurewatch link` at another desk. Audited.
+pub(crate) async fn export_reports(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let (_, s) = match session(&app, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if s.role < Role::Supervisor {
+        return forbidden(Role::Supervisor);
+    }
+    let view = match app.desk.networks().await {
+        Ok(v) => v,
+        Err(e) => return failed(e),
+    };
+    if let Err(e) = app.desk.store().audit(now(), &s.analyst, "reports.export", "*", &view.reports.len().to_string()).await
+    {
+        return failed(e);
+    }
+    let mut body = String::new();
+    for r in &view.reports {
+        body.push_str(&serde_json::to_string(r).expect("reports serialise"));
+        body.push('\n');
+    }
+    download(body, "application/x-ndjson", "attachment; filename=\"lurewatch-reports.jsonl\"")
+}
+
+/// Networks shown on one page of the list.
+const NETWORKS_PER_PAGE: usize = 50;
+
+/// A network as a row of the list, or at the head of its page.
+struct NetworkSummary {
+    network: usize,
+    /// The first report's id: the network's address.
+    key: String,
+    reports: usize,
+    minors: usize,
+    victims_paid: usize,
+    paid: String,
+    demanded: String,
+    span: String,
+    max_level: String,
+    platforms: String,
+    tactics: Vec<String>,
+    shared: Vec<lurewatch_link::Shared>,
+}
+
+fn sums(sums: &std::collections::BTreeMap<String, f64>) -> String {
+    sums.iter().map(|(c, v)| format!("{} {c}", thousands(*v))).collect::<Vec<_>>().join(", ")
+}
+
+/// A sum with thousands separators and no fraction (`1,234,567`).
+fn thousands(v: f64) -> String {
+    let digits = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
         }
+        out.push(c);
+    }
+    if v < 0.0 { format!("-{out}") } else { out }
+}
+
+fn summary_of(n: &lurewatch_link::Network) -> NetworkSummary {
+    NetworkSummary {
+        network: n.network,
+        key: n.reports[0].clone(),
+        reports: n.reports.len(),
+        minors: n.minors,
+        victims_paid: n.victims_paid,
+        paid: sums(&n.paid),
+        demanded: sums(&n.demanded),
+        span: n.span.map(|(a, b)| format!("{} – {}", day(a), day(b))).unwrap_or_default(),
+        max_level: n.max_level.clone(),
+        platforms: n.platforms.join(", "),
+        tactics: n.tactics.clone(),
+        shared: n.shared.clone(),
     }
 }
 
 #[derive(Template)]
 #[template(path = "staff/networks.html")]
 struct NetworksPage {
-    analyst: String,
-    csrf: String,
+    who: Who,
     limit: usize,
-    networks: Vec<lurewatch_link::Network>,
+    total_reports: usize,
+    linked_reports: usize,
+    count: usize,
+    took_ms: u128,
+    networks: Vec<NetworkSummary>,
+    page: usize,
+    pages: usize,
+    common: Vec<lurewatch_link::Common>,
 }
 
-pub(crate) async fn networks(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+#[derive(Debug, Deserialize)]
+pub(crate) struct PageQuery {
+    page: Option<usize>,
+}
+
+pub(crate) async fn networks(State(app): State<Arc<App>>, headers: HeaderMap, Query(q): Query<PageQuery>) -> Response {
     let (_, s) = match session(&app, &headers).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let reports = match app.desk.store().reports_for_linking(100_000).await {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("lurewatch serve: {e}");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+    let view = match app.desk.networks().await {
+        Ok(v) => v,
+        Err(e) => return failed(e),
     };
-    let linked = lurewatch_link::link(&reports, &lurewatch_link::Rules::default());
+    let all = &view.linked.networks;
+    let pages = all.len().div_ceil(NETWORKS_PER_PAGE).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
     let page = NetworksPage {
-        analyst: s.analyst,
-        csrf: s.csrf,
-        limit: linked.max_reports_per_indicator,
-        networks: linked.networks,
+        who: Who::of(&s),
+        limit: view.linked.max_reports_per_indicator,
+        total_reports: view.reports.len(),
+        linked_reports: view.network_of.len(),
+        count: all.len(),
+        took_ms: view.took.as_millis(),
+        networks: all.iter().skip((page - 1) * NETWORKS_PER_PAGE).take(NETWORKS_PER_PAGE).map(summary_of).collect(),
+        page,
+        pages,
+        common: view.linked.common.iter().take(20).cloned().collect(),
+    };
+    html(StatusCode::OK, page.render())
+}
+
+#[derive(Template)]
+#[template(path = "staff/network.html")]
+struct NetworkPage {
+    who: Who,
+    n: NetworkSummary,
+    categories: String,
+    graph: String,
+    drawn: usize,
+    rows: Vec<(String, String, Vec<String>)>,
+}
+
+/// The network a report belongs to, with the drawing of its graph.
+pub(crate) async fn network(State(app): State<Arc<App>>, headers: HeaderMap, Path(key): Path<String>) -> Response {
+    let (_, s) = match session(&app, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let view = match app.desk.networks().await {
+        Ok(v) => v,
+        Err(e) => return failed(e),
+    };
+    let Some(&n) = view.network_of.get(&key) else {
+        return (StatusCode::NOT_FOUND, "this report is in no suspected network").into_response();
+    };
+    let network = &view.linked.networks[n];
+    let graph = crate::networks::draw(&view, network);
+    let mut members: Vec<&lurewatch_link::Report> =
+        network.reports.iter().filter_map(|id| view.index.get(id).map(|&i| &view.reports[i])).collect();
+    members.sort_by(|a, b| b.risk.cmp(&a.risk).then_with(|| a.id.cmp(&b.id)));
+    let page = NetworkPage {
+        who: Who::of(&s),
+        categories: network.categories.iter().map(|(c, k)| format!("{c} {k}")).collect::<Vec<_>>().join(", "),
+        drawn: network.reports.len().min(crate::networks::MAX_DRAWN_REPORTS),
+        graph,
+        rows: members
+            .iter()
+            .map(|r| {
+                let paid = r.paid.as_ref().map(|(v, c)| format!("{} {c}", thousands(*v))).unwrap_or_default();
+                let cells = vec![
+                    r.risk.to_string(),
+                    r.level.clone(),
+                    r.category.clone(),
+                    r.reported.map(day).unwrap_or_default(),
+                    if r.minor { "yes".into() } else { String::new() },
+                    paid,
+                ];
+                (r.id.clone(), r.id[..8.min(r.id.len())].to_owned(), cells)
+            })
+            .collect(),
+        n: summary_of(network),
+    };
+    html(StatusCode::OK, page.render())
+}
+
+/// One network's graph as GraphML, for other teams' tools.
+pub(crate) async fn network_graphml(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+) -> Response {
+    if let Err(r) = session(&app, &headers).await {
+        return r;
+    }
+    let view = match app.desk.networks().await {
+        Ok(v) => v,
+        Err(e) => return failed(e),
+    };
+    let Some(&n) = view.network_of.get(&key) else {
+        return (StatusCode::NOT_FOUND, "this report is in no suspected network").into_response();
+    };
+    let network = view.linked.networks[n].clone();
+    let number = network.network;
+    let one = lurewatch_link::Linked {
+        networks: vec![network],
+        common: Vec::new(),
+        max_reports_per_indicator: view.linked.max_reports_per_indicator,
+    };
+    download(
+        lurewatch_link::export::graphml(&one, &view.reports),
+        "application/graphml+xml",
+        &format!("attachment; filename=\"lurewatch-network-{number}.graphml\""),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "staff/audit.html")]
+struct AuditPage {
+    who: Who,
+    chain: String,
+    intact: bool,
+    entries: Vec<(i64, String, String, String, String, String)>,
+}
+
+/// The audit log, newest first, with the state of its chain. Admins only.
+pub(crate) async fn audit(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let (_, s) = match session(&app, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if s.role < Role::Admin {
+        return forbidden(Role::Admin);
+    }
+    let store = app.desk.store();
+    let (verified, entries) = match (store.verify_audit().await, store.recent_audit(500).await) {
+        (Ok(v), Ok(e)) => (v, e),
+        (Err(e), _) | (_, Err(e)) => return failed(e),
+    };
+    let (intact, chain) = match verified {
+        Ok(n) => (true, format!("All {n} entries are intact.")),
+        Err(b) => (false, format!("The chain is broken at entry {}: {}.", b.seq, b.why)),
+    };
+    let page = AuditPage {
+        who: Who::of(&s),
+        chain,
+        intact,
+        entries: entries.into_iter().map(|e| (e.seq, time(e.at), e.actor, e.action, e.subject, e.detail)).collect(),
     };
     html(StatusCode::OK, page.render())
 }

@@ -98,12 +98,14 @@ pub struct Summary {
     pub messages: u32,
     /// Whether the engine saw a minor.
     pub minor: bool,
+    /// The tactics seen, as taxonomy ids separated by spaces.
+    pub tactics: String,
     /// The full assessment, sealed.
     pub assessment_sealed: String,
 }
 
 /// An indicator row of a report.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IndicatorRow {
     /// `phone`, `handle`, …
     pub kind: String,
@@ -115,6 +117,10 @@ pub struct IndicatorRow {
     pub platform: Option<String>,
     /// How often the conversation names it.
     pub mentions: u32,
+    /// The extractor's flags (`shortener`, …), separated by spaces.
+    pub flags: String,
+    /// The block list that names it.
+    pub listed: Option<String>,
 }
 
 /// An evidence file of a report.
@@ -337,8 +343,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO reports (id, receipt_hash, created_at, updated_at, status, language, category, level, risk, \
              messages, engine_minor, reporter_minor, reporter_age, platform, region, amount_paid, currency, \
-             payment_channel, asked_again, assessment_sealed, statement_sealed) \
-             VALUES ($1, $2, $3, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+             payment_channel, asked_again, assessment_sealed, statement_sealed, tactics) \
+             VALUES ($1, $2, $3, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
         )
         .bind(&r.id)
         .bind(&r.receipt_hash)
@@ -359,6 +365,7 @@ impl Store {
         .bind(f.asked_again.map(i64::from))
         .bind(&s.assessment_sealed)
         .bind(&r.statement_sealed)
+        .bind(&s.tactics)
         .execute(&mut *tx)
         .await?;
         insert_parts(&mut tx, &r.id, r.now, 0, &r.messages_sealed, &r.indicators, &r.files).await?;
@@ -444,7 +451,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let updated = sqlx::query(
             "UPDATE reports SET updated_at = $2, language = $3, category = $4, level = $5, risk = $6, messages = $7, \
-             engine_minor = $8, assessment_sealed = $9 WHERE id = $1",
+             engine_minor = $8, assessment_sealed = $9, tactics = $10 WHERE id = $1",
         )
         .bind(id)
         .bind(now)
@@ -455,6 +462,7 @@ impl Store {
         .bind(i64::from(summary.messages))
         .bind(i64::from(summary.minor))
         .bind(&summary.assessment_sealed)
+        .bind(&summary.tactics)
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() != 1 {
@@ -583,45 +591,6 @@ impl Store {
             .execute(&self.pool)
             .await?;
         if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::NoReport) }
-    }
-
-    /// Every report with its indicators, for linking (at most `limit` reports, newest first).
-    pub async fn reports_for_linking(&self, limit: i64) -> Result<Vec<lurewatch_link::Report>, StoreError> {
-        let reports = sqlx::query("SELECT id, category, level, risk FROM reports ORDER BY created_at DESC LIMIT $1")
-            .bind(limit.clamp(1, 1_000_000))
-            .fetch_all(&self.pool)
-            .await?;
-        let marks = sqlx::query(
-            "SELECT report_id, kind, value, platform FROM report_indicators ORDER BY report_id, kind, value",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut by_report: std::collections::HashMap<String, Vec<lurewatch_link::Mark>> =
-            std::collections::HashMap::new();
-        for m in marks {
-            by_report.entry(m.get(0)).or_default().push(lurewatch_link::Mark {
-                kind: m.get(1),
-                value: m.get(2),
-                platform: m.get(3),
-                listed: None,
-                common: false,
-                amount: None,
-            });
-        }
-        Ok(reports
-            .into_iter()
-            .map(|r| {
-                let id: String = r.get(0);
-                lurewatch_link::Report {
-                    marks: by_report.remove(&id).unwrap_or_default(),
-                    id,
-                    category: r.get(1),
-                    level: r.get(2),
-                    risk: r.get::<i64, _>(3).clamp(0, 100) as u8,
-                    tactics: Vec::new(),
-                }
-            })
-            .collect())
     }
 
     /// The distinct values of one indicator kind across all reports.
@@ -763,8 +732,8 @@ async fn insert_parts(
     }
     for ind in indicators {
         sqlx::query(
-            "INSERT INTO report_indicators (report_id, kind, value, bare, platform, mentions) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
+            "INSERT INTO report_indicators (report_id, kind, value, bare, platform, mentions, flags, listed) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (report_id, kind, value) DO UPDATE SET mentions = excluded.mentions",
         )
         .bind(id)
@@ -773,6 +742,8 @@ async fn insert_parts(
         .bind(&ind.bare)
         .bind(&ind.platform)
         .bind(i64::from(ind.mentions))
+        .bind(&ind.flags)
+        .bind(&ind.listed)
         .execute(&mut **tx)
         .await?;
     }

@@ -1,7 +1,7 @@
 //! Exports for other teams' tools: networks as CSV, the graph as GraphML, the indicators as
 //! a STIX 2.1 bundle.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 
 use quick_xml::Writer;
@@ -19,11 +19,12 @@ fn cell(s: &str) -> String {
 
 /// One row per report in a network: `network,report,category,level,risk,shared`.
 pub fn csv(linked: &Linked, reports: &[Report]) -> String {
+    let by_id = by_id(reports);
     let mut out = String::from("network,report,category,level,risk,shared\n");
     for n in &linked.networks {
         let shared: Vec<String> = n.shared.iter().map(|s| format!("{}:{}", s.kind, s.value)).collect();
         for id in &n.reports {
-            let Some(r) = reports.iter().find(|r| &r.id == id) else { continue };
+            let Some(r) = by_id.get(id.as_str()) else { continue };
             out.push_str(&format!(
                 "{},{},{},{},{},{}\n",
                 n.network,
@@ -38,9 +39,14 @@ pub fn csv(linked: &Linked, reports: &[Report]) -> String {
     out
 }
 
+fn by_id(reports: &[Report]) -> HashMap<&str, &Report> {
+    reports.iter().map(|r| (r.id.as_str(), r)).collect()
+}
+
 /// The networks as a graph: reports and the indicators that link them are nodes, each
 /// naming an edge.
 pub fn graphml(linked: &Linked, reports: &[Report]) -> String {
+    let by_id = by_id(reports);
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     let result: std::io::Result<()> = (|| {
         w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
@@ -68,22 +74,26 @@ pub fn graphml(linked: &Linked, reports: &[Report]) -> String {
         for n in &linked.networks {
             let network = n.network.to_string();
             for id in &n.reports {
-                let level = reports.iter().find(|r| &r.id == id).map_or("", |r| r.level.as_str());
+                let level = by_id.get(id.as_str()).map_or("", |r| r.level.as_str());
                 node(
                     &mut w,
                     &format!("r:{id}"),
                     &[("type", "report"), ("label", id), ("network", &network), ("level", level)],
                 )?;
             }
+            let mut shared = HashMap::new();
             for s in &n.shared {
                 let node_id = format!("i:{}:{}", s.kind, s.value);
                 node(&mut w, &node_id, &[("type", s.kind.as_str()), ("label", &s.value), ("network", &network)])?;
-                for id in &n.reports {
-                    let names = reports
-                        .iter()
-                        .find(|r| &r.id == id)
-                        .is_some_and(|r| r.marks.iter().any(|m| m.kind == s.kind && m.value == s.value));
-                    if names {
+                shared.insert((s.kind.as_str(), s.value.as_str()), node_id);
+            }
+            for id in &n.reports {
+                let Some(r) = by_id.get(id.as_str()) else { continue };
+                let mut named = BTreeSet::new();
+                for m in &r.marks {
+                    if let Some(node_id) = shared.get(&(m.kind.as_str(), m.value.as_str()))
+                        && named.insert(node_id)
+                    {
                         edges.push((format!("r:{id}"), node_id.clone()));
                     }
                 }
@@ -164,18 +174,19 @@ pub fn pattern(kind: &str, value: &str) -> Option<String> {
 pub fn stix(reports: &[Report], linked: &Linked, created: &str) -> Value {
     let mut seen = BTreeSet::new();
     let mut objects = Vec::new();
+    let mut networks_of: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for n in &linked.networks {
+        for s in &n.shared {
+            networks_of.entry((&s.kind, &s.value)).or_default().push(n.network);
+        }
+    }
     for m in reports.iter().flat_map(|r| &r.marks) {
         if !seen.insert((m.kind.as_str(), m.value.as_str())) {
             continue;
         }
         let Some(pattern) = pattern(&m.kind, &m.value) else { continue };
         let id = Uuid::new_v5(&NAMESPACE, format!("{}:{}", m.kind, m.value).as_bytes());
-        let networks: Vec<usize> = linked
-            .networks
-            .iter()
-            .filter(|n| n.shared.iter().any(|s| s.kind == m.kind && s.value == m.value))
-            .map(|n| n.network)
-            .collect();
+        let networks = networks_of.get(&(m.kind.as_str(), m.value.as_str())).cloned().unwrap_or_default();
         let mut object = json!({
             "type": "indicator",
             "spec_version": "2.1",
@@ -204,14 +215,7 @@ mod tests {
     use crate::{Mark, Rules, link};
 
     fn reports() -> Vec<Report> {
-        let m = |kind: &str, value: &str| Mark {
-            kind: kind.into(),
-            value: value.into(),
-            platform: None,
-            listed: None,
-            common: false,
-            amount: None,
-        };
+        let m = |kind: &str, value: &str| Mark { kind: kind.into(), value: value.into(), ..Mark::default() };
         vec![
             Report {
                 id: "a<&>".into(),
@@ -220,6 +224,7 @@ mod tests {
                 risk: 70,
                 tactics: vec![],
                 marks: vec![m("handle", "qq:12345678"), m("url", "evil.example/a'b")],
+                ..Report::default()
             },
             Report {
                 id: "=b".into(),
@@ -228,6 +233,7 @@ mod tests {
                 risk: 90,
                 tactics: vec![],
                 marks: vec![m("handle", "qq:12345678"), m("amount", "1 CNY")],
+                ..Report::default()
             },
         ]
     }

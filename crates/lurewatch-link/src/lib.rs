@@ -22,12 +22,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use petgraph::unionfind::UnionFind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub mod export;
 
-/// One indicator as a report names it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One indicator as a report names it. Serialised as in a report export (see [`read`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Mark {
     /// Kind (`phone`, `handle`, `domain`, …, as in `scan`'s JSON).
     pub kind: String,
@@ -37,18 +37,18 @@ pub struct Mark {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// The known-bad list that names it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listed: Option<String>,
     /// A shortener's link, or a domain on the allow list: never links.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub common: bool,
     /// For amounts: the number and currency.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<(f64, Option<String>)>,
 }
 
-/// A report (or a conversation) to link.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A report (or a conversation) to link. Serialised as a line of a report export.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// Its id.
     pub id: String,
@@ -59,9 +59,20 @@ pub struct Report {
     /// 0–100.
     pub risk: u8,
     /// Tactics seen.
+    #[serde(default)]
     pub tactics: Vec<String>,
     /// Indicators.
+    #[serde(default)]
     pub marks: Vec<Mark>,
+    /// When it was reported, in seconds since the Unix epoch, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported: Option<i64>,
+    /// What the victim says they paid: the sum and its currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid: Option<(f64, String)>,
+    /// Whether the victim is (or is thought to be) under 18.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub minor: bool,
 }
 
 /// How specific an indicator must be to link.
@@ -114,6 +125,15 @@ pub struct Network {
     pub platforms: Vec<String>,
     /// Sums demanded per currency (the largest amount of each report).
     pub demanded: BTreeMap<String, f64>,
+    /// What the victims say they paid, per currency.
+    pub paid: BTreeMap<String, f64>,
+    /// Victims who say they paid.
+    pub victims_paid: usize,
+    /// Victims under 18.
+    pub minors: usize,
+    /// The first and the last report, in seconds since the Unix epoch, where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<(i64, i64)>,
 }
 
 /// An indicator too common to link.
@@ -203,12 +223,19 @@ pub fn link(reports: &[Report], rules: &Rules) -> Linked {
     common.sort_by(|a, b| b.reports.cmp(&a.reports).then_with(|| (&a.kind, &a.value).cmp(&(&b.kind, &b.value))));
 
     let labels = sets.into_labeling();
-    let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
     for (r, label) in labels.iter().enumerate() {
         members.entry(*label).or_default().push(r);
     }
-    let mut networks: Vec<Network> =
-        members.into_values().filter(|m| m.len() >= 2).map(|m| network(reports, &m, &linking, &labels)).collect();
+    let mut by_label: HashMap<usize, Vec<((&str, &str), &Vec<usize>)>> = HashMap::new();
+    for (key, list) in linking {
+        by_label.entry(labels[list[0]]).or_default().push((key, list));
+    }
+    let mut networks: Vec<Network> = members
+        .into_iter()
+        .filter(|(_, m)| m.len() >= 2)
+        .map(|(label, m)| network(reports, &m, by_label.get(&label).map_or(&[][..], Vec::as_slice)))
+        .collect();
     networks.sort_by(|a, b| b.reports.len().cmp(&a.reports.len()).then_with(|| a.reports.cmp(&b.reports)));
     for (i, n) in networks.iter_mut().enumerate() {
         n.network = i + 1;
@@ -216,16 +243,9 @@ pub fn link(reports: &[Report], rules: &Rules) -> Linked {
     Linked { networks, common, max_reports_per_indicator: limit }
 }
 
-fn network(
-    reports: &[Report],
-    members: &[usize],
-    linking: &[((&str, &str), &Vec<usize>)],
-    labels: &[usize],
-) -> Network {
-    let label = labels[members[0]];
+fn network(reports: &[Report], members: &[usize], linking: &[((&str, &str), &Vec<usize>)]) -> Network {
     let mut shared: Vec<Shared> = linking
         .iter()
-        .filter(|(_, list)| labels[list[0]] == label)
         .map(|((kind, value), list)| {
             let listed = list
                 .iter()
@@ -246,9 +266,20 @@ fn network(
     let mut tactics = BTreeSet::new();
     let mut platforms = BTreeSet::new();
     let mut demanded: BTreeMap<String, f64> = BTreeMap::new();
+    let mut paid: BTreeMap<String, f64> = BTreeMap::new();
+    let (mut victims_paid, mut minors) = (0, 0);
+    let mut span: Option<(i64, i64)> = None;
     let mut max_level = 0;
     for &r in members {
         let report = &reports[r];
+        if let Some((sum, currency)) = &report.paid {
+            *paid.entry(currency.clone()).or_insert(0.0) += sum;
+            victims_paid += 1;
+        }
+        minors += usize::from(report.minor);
+        if let Some(t) = report.reported {
+            span = Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+        }
         *categories.entry(report.category.clone()).or_insert(0) += 1;
         tactics.extend(report.tactics.iter().cloned());
         max_level = max_level.max(LEVELS.iter().position(|l| *l == report.level).unwrap_or(0));
@@ -273,6 +304,10 @@ fn network(
         tactics: tactics.into_iter().collect(),
         platforms: platforms.into_iter().collect(),
         demanded,
+        paid,
+        victims_paid,
+        minors,
+        span,
     }
 }
 
@@ -281,7 +316,7 @@ mod tests {
     use super::*;
 
     fn mark(kind: &str, value: &str) -> Mark {
-        Mark { kind: kind.into(), value: value.into(), platform: None, listed: None, common: false, amount: None }
+        Mark { kind: kind.into(), value: value.into(), ..Mark::default() }
     }
 
     fn report(id: &str, marks: Vec<Mark>) -> Report {
@@ -292,6 +327,7 @@ mod tests {
             risk: 70,
             tactics: vec!["threat_exposure".into()],
             marks,
+            ..Report::default()
         }
     }
 
@@ -319,6 +355,22 @@ mod tests {
     }
 
     #[test]
+    fn a_report_export_line_reads_back_as_it_was_written() {
+        let mut amount = mark("amount", "20000 HKD");
+        amount.amount = Some((20000.0, Some("HKD".into())));
+        let mut short = mark("domain", "bit.ly");
+        short.common = true;
+        let mut r = report("a", vec![mark("phone", "+85261234567"), amount, short]);
+        r.paid = Some((3000.0, "HKD".into()));
+        r.reported = Some(1_764_000_000);
+        let line = serde_json::to_string(&r).unwrap();
+        assert!(!line.contains("\"minor\""), "false flags are left out: {line}");
+        assert_eq!(serde_json::from_str::<Report>(&line).unwrap(), r);
+        let bare: Report = serde_json::from_str(r#"{"id":"x","category":"none","level":"none","risk":0}"#).unwrap();
+        assert!(bare.marks.is_empty() && bare.paid.is_none());
+    }
+
+    #[test]
     fn networks_sum_what_was_demanded_and_weigh_listed_indicators_first() {
         let mut listed = mark("domain", "evil-chat.example");
         listed.listed = Some("police-list".into());
@@ -328,11 +380,20 @@ mod tests {
         a_more.amount = Some((5000.0, Some("HKD".into())));
         let mut b_amount = mark("amount", "3000 HKD");
         b_amount.amount = Some((3000.0, Some("HKD".into())));
-        let reports = vec![
+        let mut reports = vec![
             report("a", vec![listed.clone(), mark("phone", "+85261234567"), a_amount, a_more]),
             report("b", vec![listed, mark("phone", "+85261234567"), b_amount]),
         ];
+        reports[0].reported = Some(1_700_000_000);
+        reports[0].paid = Some((8000.0, "HKD".into()));
+        reports[1].reported = Some(1_690_000_000);
+        reports[1].paid = Some((500.0, "USDT".into()));
+        reports[1].minor = true;
         let n = &link(&reports, &Rules::default()).networks[0];
+        assert_eq!(n.span, Some((1_690_000_000, 1_700_000_000)));
+        assert_eq!((n.victims_paid, n.minors), (2, 1));
+        assert_eq!(n.paid.get("HKD"), Some(&8000.0));
+        assert_eq!(n.paid.get("USDT"), Some(&500.0));
         assert_eq!(n.shared[0].value, "evil-chat.example");
         assert_eq!(n.shared[0].weight, 3);
         assert_eq!(n.demanded.get("HKD"), Some(&23000.0));
