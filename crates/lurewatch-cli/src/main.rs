@@ -189,7 +189,7 @@ enum Command {
     /// then `LUREWATCH_*` environment variables, then the `--config` TOML file.
     Serve {
         #[command(flatten)]
-        args: serve::ServeArgs,
+        args: Box<serve::ServeArgs>,
         #[command(flatten)]
         lexicons: Lexicons,
     },

@@ -55,6 +55,10 @@ pub struct ServeArgs {
     /// Seconds in-flight requests get to finish after SIGTERM [default: 30].
     #[arg(long, env = "LUREWATCH_SHUTDOWN_GRACE_SECS", value_name = "SECONDS")]
     shutdown_grace_secs: Option<u64>,
+    /// Statistics shared outside the team show no count below this; a smaller one is
+    /// shown as `<N` [default: 5].
+    #[arg(long, env = "LUREWATCH_STATS_MIN_COUNT", value_name = "N")]
+    stats_min_count: Option<u64>,
 }
 
 impl ServeArgs {
@@ -73,6 +77,7 @@ impl ServeArgs {
             per_minute: self.per_minute,
             live_conversations: self.live_conversations,
             shutdown_grace_secs: self.shutdown_grace_secs,
+            stats_min_count: self.stats_min_count,
         }
     }
 }

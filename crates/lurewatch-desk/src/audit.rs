@@ -194,12 +194,11 @@ impl Store {
 
     /// The latest `limit` audit entries, newest first.
     pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT seq, at, actor, action, subject, detail FROM audit_log ORDER BY seq DESC LIMIT $1",
-        )
-        .bind(limit.clamp(1, 10_000))
-        .fetch_all(self.pool())
-        .await?;
+        let rows =
+            sqlx::query("SELECT seq, at, actor, action, subject, detail FROM audit_log ORDER BY seq DESC LIMIT $1")
+                .bind(limit.clamp(1, 10_000))
+                .fetch_all(self.pool())
+                .await?;
         Ok(rows.iter().map(entry_of).collect())
     }
 

@@ -81,9 +81,8 @@ impl Store {
     /// Changes as soon as a report is stored or changed: the number of reports and the
     /// latest change.
     pub async fn reports_version(&self) -> Result<(i64, i64), StoreError> {
-        let row = sqlx::query("SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM reports")
-            .fetch_one(self.pool())
-            .await?;
+        let row =
+            sqlx::query("SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM reports").fetch_one(self.pool()).await?;
         Ok((row.get(0), row.get(1)))
     }
 

@@ -45,6 +45,8 @@ pub struct Settings {
     pub live_conversations: Option<u64>,
     /// Seconds in-flight requests get to finish after SIGTERM.
     pub shutdown_grace_secs: Option<u64>,
+    /// Smallest count shown in statistics shared outside the team (k).
+    pub stats_min_count: Option<u64>,
 }
 
 impl Settings {
@@ -71,6 +73,7 @@ impl Settings {
             per_minute: self.per_minute.or(other.per_minute),
             live_conversations: self.live_conversations.or(other.live_conversations),
             shutdown_grace_secs: self.shutdown_grace_secs.or(other.shutdown_grace_secs),
+            stats_min_count: self.stats_min_count.or(other.stats_min_count),
         }
     }
 }
@@ -210,6 +213,7 @@ impl Config {
         limits.per_minute = positive("per-minute", s.per_minute, 120, 1_000_000)? as u32;
         limits.live_conversations =
             positive("live-conversations", s.live_conversations, 100_000, 100_000_000)? as usize;
+        limits.stats_min_count = positive("stats-min-count", s.stats_min_count, 5, 1000)?;
         let grace = Duration::from_secs(positive("shutdown-grace-secs", s.shutdown_grace_secs, 30, 3600)?);
         Ok(Config {
             listen,

@@ -302,6 +302,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/staff/networks/{id}/graphml", get(staff::network_graphml))
         .route("/staff/reports.jsonl", get(staff::export_reports))
         .route("/staff/audit", get(staff::audit))
+        .route("/staff/statistics", get(staff::statistics))
+        .route("/staff/statistics/{file}", get(staff::statistics_csv))
         .route("/staff/cases/{id}/notes", post(staff::add_note))
         .route("/staff/cases/{id}", get(staff::case))
         .route("/staff/cases/{id}/status", post(staff::set_status))

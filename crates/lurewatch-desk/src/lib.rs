@@ -21,6 +21,7 @@ pub mod i18n;
 pub mod metrics;
 pub mod networks;
 pub mod receipt;
+pub mod stats;
 pub mod store;
 pub mod upload;
 pub mod vault;
@@ -54,6 +55,9 @@ pub struct Limits {
     pub draft_bytes: usize,
     /// How long a checked report waits to be stored.
     pub draft_ttl: Duration,
+    /// Statistics shared outside the team show no count below this (k-anonymity); a
+    /// smaller count is shown as `<k`.
+    pub stats_min_count: u64,
 }
 
 impl Default for Limits {
@@ -69,6 +73,7 @@ impl Default for Limits {
             per_minute: 120,
             draft_bytes: 512 << 20,
             draft_ttl: Duration::from_secs(3600),
+            stats_min_count: 5,
         }
     }
 }

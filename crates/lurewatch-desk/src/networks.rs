@@ -251,7 +251,10 @@ mod tests {
             id: id.into(),
             category: "sextortion".into(),
             level: level.into(),
-            marks: marks.iter().map(|(k, v)| Mark { kind: (*k).into(), value: (*v).into(), ..Mark::default() }).collect(),
+            marks: marks
+                .iter()
+                .map(|(k, v)| Mark { kind: (*k).into(), value: (*v).into(), ..Mark::default() })
+                .collect(),
             ..Report::default()
         }
     }

@@ -322,7 +322,8 @@ fn facts_of(f: &crate::store::Facts) -> Vec<(&'static str, String)> {
 
 /// A time as `YYYY-MM-DD HH:MM` UTC.
 fn time(seconds: i64) -> String {
-    jiff::Timestamp::from_second(seconds).map_or_else(|_| String::new(), |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+    jiff::Timestamp::from_second(seconds)
+        .map_or_else(|_| String::new(), |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
 }
 
 pub(crate) async fn file(
@@ -465,7 +466,8 @@ pub(crate) async fn export_reports(State(app): State<Arc<App>>, headers: HeaderM
         Ok(v) => v,
         Err(e) => return failed(e),
     };
-    if let Err(e) = app.desk.store().audit(now(), &s.analyst, "reports.export", "*", &view.reports.len().to_string()).await
+    if let Err(e) =
+        app.desk.store().audit(now(), &s.analyst, "reports.export", "*", &view.reports.len().to_string()).await
     {
         return failed(e);
     }
@@ -696,4 +698,89 @@ pub(crate) async fn audit(State(app): State<Arc<App>>, headers: HeaderMap) -> Re
         entries: entries.into_iter().map(|e| (e.seq, time(e.at), e.actor, e.action, e.subject, e.detail)).collect(),
     };
     html(StatusCode::OK, page.render())
+}
+
+#[derive(Template)]
+#[template(path = "staff/statistics.html")]
+struct StatisticsPage {
+    who: Who,
+    shareable: bool,
+    k: u64,
+    reports: usize,
+    minors: String,
+    tables: Vec<(crate::stats::Table, String)>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct StatsQuery {
+    view: Option<String>,
+}
+
+impl StatsQuery {
+    /// The k of a view shared outside the team; `None` for the team's own view.
+    fn k(&self, app: &App) -> Option<u64> {
+        (self.view.as_deref() == Some("shareable")).then_some(app.desk.limits().stats_min_count)
+    }
+}
+
+async fn statistics_of(app: &App, headers: &HeaderMap) -> Result<(Session, Vec<crate::stats::StatRow>), Response> {
+    let (_, s) = session(app, headers).await?;
+    if s.role < Role::Supervisor {
+        return Err(forbidden(Role::Supervisor));
+    }
+    let rows = app.desk.store().statistics_rows().await.map_err(failed)?;
+    Ok((s, rows))
+}
+
+/// The statistics dashboard: every figure as a chart and a table, with its CSV.
+pub(crate) async fn statistics(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<StatsQuery>,
+) -> Response {
+    let (s, rows) = match statistics_of(&app, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let k = q.k(&app);
+    let minors = crate::stats::Cell {
+        value: crate::stats::Value::Count(crate::stats::minors(&rows)),
+        n: crate::stats::minors(&rows),
+    };
+    let page = StatisticsPage {
+        who: Who::of(&s),
+        shareable: k.is_some(),
+        k: app.desk.limits().stats_min_count,
+        reports: rows.len(),
+        minors: minors.text(k),
+        tables: crate::stats::tables(&rows)
+            .into_iter()
+            .map(|t| {
+                let svg = t.svg(k);
+                (t, svg)
+            })
+            .collect(),
+    };
+    html(StatusCode::OK, page.render())
+}
+
+/// One figure's numbers as CSV (`/staff/statistics/months.csv`).
+pub(crate) async fn statistics_csv(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+    Query(q): Query<StatsQuery>,
+) -> Response {
+    let (_, rows) = match statistics_of(&app, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let k = q.k(&app);
+    let Some(table) =
+        file.strip_suffix(".csv").and_then(|id| crate::stats::tables(&rows).into_iter().find(|t| t.id == id))
+    else {
+        return (StatusCode::NOT_FOUND, "no such figure").into_response();
+    };
+    let name = format!("lurewatch-{}{}.csv", table.id, if k.is_some() { "-shareable" } else { "" });
+    download(table.csv(k), "text/csv; charset=utf-8", &format!("attachment; filename=\"{name}\""))
 }

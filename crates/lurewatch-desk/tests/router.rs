@@ -917,7 +917,7 @@ async fn analysts_sign_in_work_the_queue_and_every_view_is_audited() {
     let (status, _, page) = staff_get(&h.router, "/staff/networks", &cookie).await;
     let page = String::from_utf8(page).unwrap();
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("id=\"network-1\"") && page.contains("qq:12345678") && page.contains("2 reports"), "{page}");
+    assert!(page.contains(">Network 1</a>") && page.contains("qq:12345678") && page.contains("<td>2</td>"), "{page}");
 
     // Status changes need the form's token.
     let (status, _, _) = staff_post(
@@ -947,6 +947,169 @@ async fn analysts_sign_in_work_the_queue_and_every_view_is_audited() {
 
     // Every view, download and change is in the audit chain, which verifies.
     assert!(store.verify_audit().await.unwrap().unwrap() >= 11);
+}
+
+async fn sign_in(router: &Router, name: &str, password: &str) -> String {
+    let (status, headers, _) =
+        staff_post(router, "/staff/login", None, &[("name", name), ("password", password)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{name} signs in");
+    headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned()
+}
+
+/// Roles: an analyst works cases but cannot refer, close, export or read statistics and
+/// the audit log; nothing opens without a session; notes are sealed and audited; networks
+/// and statistics read right, small counts hidden in the shareable view.
+#[tokio::test]
+async fn roles_notes_networks_and_statistics() {
+    use lurewatch_desk::audit::{Role, hash_password};
+    let h = harness(Limits::default()).await;
+    let store = h.app.desk.store();
+    let pw = hash_password("a long enough password").unwrap();
+    for (name, role) in [("ana", Role::Analyst), ("sup", Role::Supervisor), ("adm", Role::Admin)] {
+        store.add_analyst(name, role, &pw, 1).await.unwrap();
+    }
+    // Three reports naming the same QQ number and card; one paid, one a minor.
+    let facts = [
+        json!({"region": "HK", "platform": "wechat", "amount_paid": 8000, "currency": "HKD", "asked_again": true}),
+        json!({"region": "HK", "platform": "wechat", "minor": true, "age": 15}),
+        json!({"region": "VN", "platform": "zalo"}),
+    ];
+    for f in &facts {
+        let (status, _) =
+            json_call(&h.router, "POST", "/api/v1/reports", None, json!({"messages": sextortion(), "facts": f})).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let ids: Vec<String> = store.queue(&Default::default(), 10).await.unwrap().into_iter().map(|r| r.id).collect();
+    let id = ids[0].clone();
+
+    // Without a session nothing opens, and nothing changes.
+    for uri in [
+        "/staff/networks".to_owned(),
+        format!("/staff/networks/{id}"),
+        format!("/staff/networks/{id}/graphml"),
+        "/staff/statistics".into(),
+        "/staff/statistics/months.csv".into(),
+        "/staff/audit".into(),
+        "/staff/reports.jsonl".into(),
+        format!("/staff/cases/{id}/export"),
+    ] {
+        let (status, headers, body) = staff_get(&h.router, &uri, "lw_staff=forged").await;
+        assert_eq!(
+            (status, headers[header::LOCATION].to_str().unwrap()),
+            (StatusCode::SEE_OTHER, "/staff/login"),
+            "{uri}"
+        );
+        assert!(body.is_empty(), "{uri}");
+    }
+    let (status, _, _) =
+        staff_post(&h.router, &format!("/staff/cases/{id}/notes"), None, &[("csrf", "x"), ("note", "n")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    // An analyst: notes (with the form's token) and triage, nothing more.
+    let ana = sign_in(&h.router, "ana", "a long enough password").await;
+    let (_, _, page) = staff_get(&h.router, &format!("/staff/cases/{id}"), &ana).await;
+    let page = String::from_utf8(page).unwrap();
+    let csrf = between(&page, "name=\"csrf\" value=\"", "\"").to_owned();
+    assert!(!page.contains("/export") && !page.contains("<option>closed</option>"), "no supervisor's tools: {page}");
+    assert!(!page.contains("/staff/statistics") && !page.contains("/staff/audit"));
+    assert!(page.contains(&format!("<a href=\"/staff/networks/{id}\">Network 1</a> (3 reports)")), "{page}");
+    let note = "Payee card 6222 seen in the Guangzhou case too; 請跟進";
+    let (status, _, _) =
+        staff_post(&h.router, &format!("/staff/cases/{id}/notes"), Some(&ana), &[("csrf", "forged"), ("note", note)])
+            .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a forged token is refused");
+    let (status, _, _) =
+        staff_post(&h.router, &format!("/staff/cases/{id}/notes"), Some(&ana), &[("csrf", &csrf), ("note", "  ")])
+            .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "an empty note");
+    let (status, _, _) =
+        staff_post(&h.router, &format!("/staff/cases/{id}/notes"), Some(&ana), &[("csrf", &csrf), ("note", note)])
+            .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = staff_get(&h.router, &format!("/staff/cases/{id}"), &ana).await;
+    assert!(String::from_utf8(page).unwrap().contains(note));
+    let sealed = store.notes(&id).await.unwrap();
+    assert_eq!(sealed.len(), 1);
+    assert!(!sealed[0].sealed.contains("Guangzhou"), "notes are sealed at rest");
+    assert!(store.audit_of(&id).await.unwrap().iter().any(|e| e.action == "case.note" && e.actor == "ana"));
+    let (status, _, _) =
+        staff_post(&h.router, "/staff/cases/nope/notes", Some(&ana), &[("csrf", &csrf), ("note", "lost")]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    for status_name in ["referred", "closed"] {
+        let (status, _, _) = staff_post(
+            &h.router,
+            &format!("/staff/cases/{id}/status"),
+            Some(&ana),
+            &[("csrf", &csrf), ("status", status_name)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{status_name}");
+    }
+    for uri in [
+        format!("/staff/cases/{id}/export"),
+        "/staff/statistics".into(),
+        "/staff/statistics/months.csv".into(),
+        "/staff/audit".into(),
+        "/staff/reports.jsonl".into(),
+    ] {
+        let (status, _, _) = staff_get(&h.router, &uri, &ana).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{uri}");
+    }
+
+    // The network: its reports, what they lost, the graph.
+    let (status, _, page) = staff_get(&h.router, &format!("/staff/networks/{}", ids[2]), &ana).await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<dd id=\"network-paid\">8,000 HKD</dd>"), "{page}");
+    assert!(page.contains("<dt>Victims under 18</dt><dd>1</dd>"));
+    assert_eq!(page.matches("<circle").count(), 3, "three reports drawn");
+    assert!(page.contains("qq:12345678") && page.contains("<span class=\"tag\">payment_demand</span>"), "{page}");
+    let (status, headers, graphml) = staff_get(&h.router, &format!("/staff/networks/{id}/graphml"), &ana).await;
+    assert_eq!((status, headers[header::CONTENT_TYPE].to_str().unwrap()), (StatusCode::OK, "application/graphml+xml"));
+    assert_eq!(String::from_utf8(graphml).unwrap().matches("<data key=\"type\">report</data>").count(), 3);
+    let (status, _, _) = staff_get(&h.router, "/staff/networks/nope", &ana).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A supervisor: statistics, with small counts hidden in the shareable view.
+    let sup = sign_in(&h.router, "sup", "a long enough password").await;
+    let (status, _, page) = staff_get(&h.router, "/staff/statistics", &sup).await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<p id=\"totals\">3 reports; victims under 18: <strong>1</strong>.</p>"), "{page}");
+    assert!(page.matches("<svg").count() >= 8, "a chart for every figure");
+    let (_, _, csv) = staff_get(&h.router, "/staff/statistics/regions.csv", &sup).await;
+    assert_eq!(String::from_utf8(csv).unwrap(), "region,reports\nHK,2\nVN,1\n");
+    let (status, headers, csv) = staff_get(&h.router, "/staff/statistics/regions.csv?view=shareable", &sup).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_DISPOSITION].to_str().unwrap().contains("regions-shareable.csv"));
+    assert_eq!(String::from_utf8(csv).unwrap(), "region,reports\nHK,<5\nVN,<5\n");
+    let (_, _, page) = staff_get(&h.router, "/staff/statistics?view=shareable", &sup).await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("victims under 18: <strong>&#60;5</strong>") || page.contains("<strong>&lt;5</strong>"),
+        "{page}"
+    );
+    let (status, _, _) = staff_get(&h.router, "/staff/statistics/secrets.csv", &sup).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = staff_get(&h.router, "/staff/audit", &sup).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the audit log is for admins");
+
+    // The report export reads back as the linking rule's reports, with no conversation.
+    let (status, _, lines) = staff_get(&h.router, "/staff/reports.jsonl", &sup).await;
+    assert_eq!(status, StatusCode::OK);
+    let lines = String::from_utf8(lines).unwrap();
+    assert!(!lines.contains("裸聊"), "no words of the conversation");
+    let reports: Vec<lurewatch_link::Report> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(reports.len(), 3);
+    assert_eq!(lurewatch_link::link(&reports, &Default::default()).networks[0].reports.len(), 3);
+    assert!(store.audit_of("*").await.unwrap().iter().any(|e| e.action == "reports.export" && e.detail == "3"));
+
+    // An admin: the audit log, intact, naming the note.
+    let adm = sign_in(&h.router, "adm", "a long enough password").await;
+    let (status, _, page) = staff_get(&h.router, "/staff/audit", &adm).await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("class=\"ok\"") && page.contains("case.note"), "{page}");
 }
 
 /// Hard negatives in every language, through the API and the pages: a tutor's fee by QR

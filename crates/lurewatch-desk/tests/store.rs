@@ -13,12 +13,19 @@ fn summary(level: &str, risk: u8, messages: u32) -> Summary {
         risk,
         messages,
         minor: true,
+        tactics: "befriend threat_exposure".into(),
         assessment_sealed: format!("sealed-assessment-{risk}"),
     }
 }
 
 fn indicator(kind: &str, value: &str, bare: Option<&str>) -> IndicatorRow {
-    IndicatorRow { kind: kind.into(), value: value.into(), bare: bare.map(Into::into), platform: None, mentions: 1 }
+    IndicatorRow {
+        kind: kind.into(),
+        value: value.into(),
+        bare: bare.map(Into::into),
+        mentions: 1,
+        ..IndicatorRow::default()
+    }
 }
 
 fn report(id: &str, receipt: &str, now: i64, level: &str, indicators: Vec<IndicatorRow>) -> NewReport {
@@ -138,6 +145,75 @@ async fn conformance(store: Store) {
     assert_eq!(bare[0].value, "qq:12345678");
     assert!(store.sightings(&["qq:999".into()], &["999".into()]).await.unwrap().is_empty());
     assert!(store.sightings(&[], &[]).await.unwrap().is_empty());
+
+    casework(&store).await;
+}
+
+/// Notes, the linking input and the version that tells when to link again.
+async fn casework(store: &Store) {
+    use lurewatch_desk::casework::NoteRow;
+    let before = store.reports_version().await.unwrap();
+    let mut short = indicator("domain", "bit.ly", None);
+    short.flags = "shortener".into();
+    let mut listed = indicator("phone", "+85261234567", None);
+    listed.listed = Some("police-list".into());
+    let allowed = indicator("domain", "weixin.qq.com", None);
+    store
+        .insert_report(&report(
+            "r3",
+            "h3",
+            1_700_200_000,
+            "critical",
+            vec![short, listed, allowed, indicator("amount", "500 USDT", None)],
+        ))
+        .await
+        .unwrap();
+    assert_ne!(store.reports_version().await.unwrap(), before, "a new report changes the version");
+
+    let reports = store.reports_for_linking(10, &|d| d == "weixin.qq.com").await.unwrap();
+    assert_eq!(reports.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["r3", "r2", "r1"], "newest first");
+    let r3 = &reports[0];
+    assert_eq!(r3.tactics, ["befriend", "threat_exposure"]);
+    assert_eq!((r3.reported, r3.paid.clone(), r3.minor), (Some(1_700_200_000), Some((3000.5, "HKD".into())), true));
+    let common: Vec<(&str, bool)> = r3.marks.iter().map(|m| (m.value.as_str(), m.common)).collect();
+    assert_eq!(
+        common,
+        [("500 USDT", false), ("bit.ly", true), ("weixin.qq.com", true), ("+85261234567", false)],
+        "a shortener and an allowed domain link nothing"
+    );
+    assert_eq!(r3.marks[0].amount, Some((500.0, Some("USDT".into()))));
+    assert_eq!(r3.marks[3].listed.as_deref(), Some("police-list"));
+    assert_eq!(store.reports_for_linking(1, &|_| false).await.unwrap().len(), 1);
+
+    // A reports' tactics can be filled in afterwards (for reports stored before they were kept).
+    assert!(store.reports_without_tactics().await.unwrap().is_empty());
+    store.set_tactics("r1", "").await.unwrap();
+    assert!(store.reports_for_linking(10, &|_| false).await.unwrap()[2].tactics.is_empty());
+
+    // Notes: in order, only on reports that exist.
+    let analyst = lurewatch_desk::audit::hash_password("a long enough password").unwrap();
+    store.add_analyst("kim", lurewatch_desk::audit::Role::Analyst, &analyst, 1).await.unwrap();
+    for (id, at) in [("n2", 20), ("n1", 10)] {
+        let note = NoteRow {
+            id: id.into(),
+            report_id: "r1".into(),
+            analyst: "kim".into(),
+            created_at: at,
+            sealed: format!("sealed-{id}"),
+        };
+        store.add_note(&note).await.unwrap();
+    }
+    let notes = store.notes("r1").await.unwrap();
+    assert_eq!(notes.iter().map(|n| n.sealed.as_str()).collect::<Vec<_>>(), ["sealed-n1", "sealed-n2"]);
+    let stray = NoteRow {
+        id: "n3".into(),
+        report_id: "nope".into(),
+        analyst: "kim".into(),
+        created_at: 1,
+        sealed: String::new(),
+    };
+    assert!(matches!(store.add_note(&stray).await, Err(StoreError::NoReport)));
+    assert!(store.notes("r2").await.unwrap().is_empty());
 }
 
 /// The audit chain verifies, and a changed or removed entry is named.

@@ -160,6 +160,9 @@ pub struct Linked {
     pub max_reports_per_indicator: usize,
 }
 
+/// An indicator that links, with the reports naming it.
+type Linking<'a> = ((&'a str, &'a str), &'a Vec<usize>);
+
 const LEVELS: &[&str] = &["none", "low", "medium", "high", "critical"];
 
 fn weight(kind: &str, listed: bool) -> u8 {
@@ -194,7 +197,7 @@ pub fn link(reports: &[Report], rules: &Rules) -> Linked {
     }
     let mut sets = UnionFind::<usize>::new(reports.len());
     let mut common = Vec::new();
-    let mut linking: Vec<((&str, &str), &Vec<usize>)> = Vec::new();
+    let mut linking: Vec<Linking> = Vec::new();
     for (key, list) in &named {
         if list.len() < 2 {
             continue;
@@ -227,7 +230,7 @@ pub fn link(reports: &[Report], rules: &Rules) -> Linked {
     for (r, label) in labels.iter().enumerate() {
         members.entry(*label).or_default().push(r);
     }
-    let mut by_label: HashMap<usize, Vec<((&str, &str), &Vec<usize>)>> = HashMap::new();
+    let mut by_label: HashMap<usize, Vec<Linking>> = HashMap::new();
     for (key, list) in linking {
         by_label.entry(labels[list[0]]).or_default().push((key, list));
     }
@@ -243,7 +246,7 @@ pub fn link(reports: &[Report], rules: &Rules) -> Linked {
     Linked { networks, common, max_reports_per_indicator: limit }
 }
 
-fn network(reports: &[Report], members: &[usize], linking: &[((&str, &str), &Vec<usize>)]) -> Network {
+fn network(reports: &[Report], members: &[usize], linking: &[Linking]) -> Network {
     let mut shared: Vec<Shared> = linking
         .iter()
         .map(|((kind, value), list)| {
