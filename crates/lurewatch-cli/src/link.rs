@@ -175,12 +175,14 @@ pub fn run(
     }
     let mut reports = Vec::new();
     let mut failed = false;
-    let mut conversations = Vec::new();
-    for path in files {
+    // Standard input, or every file in the order given.
+    let stdin = [PathBuf::from("-")];
+    for path in if files.is_empty() { &stdin[..] } else { files } {
         let kind = if path.as_os_str() == "-" { Ok(Holds::Conversations) } else { holds(path) };
         let read = match kind {
             Ok(Holds::Conversations) => {
-                conversations.push(path.clone());
+                let mut assessor = Assessor::new(engine, |a: Assessment, _, _| reports.push(report_of(engine, a)));
+                failed |= assessor.read_all(std::slice::from_ref(path), input);
                 Ok(())
             }
             Ok(Holds::Reports) => read_reports(path, &mut reports).map(|bad| failed |= bad),
@@ -191,10 +193,6 @@ pub fn run(
             eprintln!("lurewatch: error: {}: {e:#}", path.display());
             failed = true;
         }
-    }
-    if files.is_empty() || !conversations.is_empty() {
-        let mut assessor = Assessor::new(engine, |a: Assessment, _, _| reports.push(report_of(engine, a)));
-        failed |= assessor.read_all(&conversations, input);
     }
     let rules = Rules { share: exports.share, min_common: exports.min_common };
     let linked = link(&reports, &rules);

@@ -92,7 +92,9 @@ enum Command {
     /// see the README for the rule), and export the graph (GraphML) and the indicators
     /// (STIX 2.1).
     Link {
-        /// Files to read; `-` or nothing reads standard input.
+        /// Files to read, each detected by its content: conversations (any format `scan`
+        /// reads), report exports (a report a line, as the workspace writes them) or
+        /// evidence packages (zip); `-` or nothing reads conversations from standard input.
         files: Vec<PathBuf>,
         /// Input format; detected from the content when not given.
         #[arg(long = "input", value_name = "FORMAT", value_parser = parse_format)]
