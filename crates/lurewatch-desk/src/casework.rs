@@ -1,11 +1,9 @@
 //! What the workspace keeps besides the reports: analysts' notes (sealed), the tactics of
 //! each report in clear (taxonomy ids only) and the reports as the linking rule reads them.
 
-use std::collections::HashMap;
-
 use sqlx::Row;
 
-use crate::store::{Store, StoreError};
+use crate::store::{Backend, Store, StoreError};
 
 /// A note as stored: sealed text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +19,9 @@ pub struct NoteRow {
     /// The text, sealed.
     pub sealed: String,
 }
+
+/// An indicator as the database gathers it: kind, value, platform, flags, block list.
+type Gathered = (String, String, Option<String>, Option<String>, Option<String>);
 
 impl Store {
     /// Adds a note to a report.
@@ -86,63 +87,114 @@ impl Store {
         Ok((row.get(0), row.get(1)))
     }
 
-    /// Every report with its indicators as the linking rule reads them, newest first (at
-    /// most `limit`). A domain is `common` (links nothing) when the extractor flagged it a
-    /// shortener or `allowed` says so.
+    /// Every report with its indicators as the linking rule reads them, newest first: the
+    /// newest `limit`, and any others stored in the same second as the oldest of them. A
+    /// domain is `common` (links nothing) when the extractor flagged it a shortener or
+    /// `allowed` says so.
+    ///
+    /// One row a report, streamed: the database gathers each report's indicators as a JSON
+    /// array (four times fewer rows to carry than one an indicator), and the two halves of
+    /// the id space are read at once on two connections.
     pub async fn reports_for_linking(
         &self,
         limit: i64,
         allowed: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<Vec<lurewatch_link::Report>, StoreError> {
-        let reports = sqlx::query(
-            "SELECT id, category, level, risk, created_at, tactics, amount_paid, currency, \
-             COALESCE(reporter_minor, 0) + engine_minor FROM reports ORDER BY created_at DESC LIMIT $1",
+        let cutoff: i64 = sqlx::query("SELECT created_at FROM reports ORDER BY created_at DESC LIMIT 1 OFFSET $1")
+            .bind(limit.clamp(1, 10_000_000) - 1)
+            .fetch_optional(self.pool())
+            .await?
+            .map_or(i64::MIN, |r| r.get(0));
+        let (low, high) =
+            tokio::join!(self.linking_part(cutoff, Half::Low, allowed), self.linking_part(cutoff, Half::High, allowed));
+        let mut reports = low?;
+        reports.extend(high?);
+        reports.sort_by(|a, b| b.reported.cmp(&a.reported).then_with(|| a.id.cmp(&b.id)));
+        Ok(reports)
+    }
+
+    /// The reports stored at `cutoff` or later in one half of the id space.
+    async fn linking_part(
+        &self,
+        cutoff: i64,
+        half: Half,
+        allowed: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<Vec<lurewatch_link::Report>, StoreError> {
+        use futures_util::TryStreamExt;
+        let sql = match (self.backend(), half) {
+            (Backend::Sqlite, Half::Low) => concat!(linking_sql!("json_group_array(json_array", ""), " < '8'"),
+            (Backend::Sqlite, Half::High) => concat!(linking_sql!("json_group_array(json_array", ""), " >= '8'"),
+            (Backend::Postgres, Half::Low) => concat!(linking_sql!("json_agg(json_build_array", "::text"), " < '8'"),
+            (Backend::Postgres, Half::High) => concat!(linking_sql!("json_agg(json_build_array", "::text"), " >= '8'"),
+        };
+        let mut rows = sqlx::query(sql).bind(cutoff).fetch(self.pool());
+        let mut reports = Vec::new();
+        while let Some(r) = rows.try_next().await? {
+            let gathered: Option<String> = r.get(9);
+            let gathered: Option<Vec<Gathered>> = match gathered {
+                Some(json) => Some(serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+                None => None,
+            };
+            let stored: Stored =
+                (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), r.get(7), r.get(8), gathered);
+            reports.push(linking_report(stored, allowed));
+        }
+        Ok(reports)
+    }
+}
+
+/// Half of the id space (ids are hexadecimal).
+#[derive(Clone, Copy)]
+enum Half {
+    Low,
+    High,
+}
+
+/// The query of [`Store::linking_part`] with the database's JSON aggregate, up to the
+/// comparison of the id.
+macro_rules! linking_sql {
+    ($aggregate:literal, $cast:literal) => {
+        concat!(
+            "SELECT r.id, r.category, r.level, r.risk, r.created_at, r.tactics, r.amount_paid, r.currency, ",
+            "COALESCE(r.reporter_minor, 0) + r.engine_minor, (SELECT ",
+            $aggregate,
+            "(kind, value, platform, flags, listed))",
+            " FROM report_indicators i WHERE i.report_id = r.id)",
+            $cast,
+            " FROM reports r WHERE r.created_at >= $1 AND r.id"
         )
-        .bind(limit.clamp(1, 10_000_000))
-        .fetch_all(self.pool())
-        .await?;
-        let marks = sqlx::query("SELECT report_id, kind, value, platform, flags, listed FROM report_indicators")
-            .fetch_all(self.pool())
-            .await?;
-        let mut by_report: HashMap<String, Vec<lurewatch_link::Mark>> = HashMap::with_capacity(reports.len());
-        for m in marks {
-            let kind: String = m.get(1);
-            let value: String = m.get(2);
-            let flags: Option<String> = m.get(4);
+    };
+}
+use linking_sql;
+
+/// A report as read for linking: id, category, level, risk, stored,
+/// tactics, paid, currency, minor, indicators.
+type Stored =
+    (String, String, String, i64, i64, Option<String>, Option<f64>, Option<String>, i64, Option<Vec<Gathered>>);
+
+fn linking_report(r: Stored, allowed: &(dyn Fn(&str) -> bool + Sync)) -> lurewatch_link::Report {
+    let (id, category, level, risk, created_at, tactics, paid, currency, minor, gathered) = r;
+    let mut marks: Vec<lurewatch_link::Mark> = gathered
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(kind, value, platform, flags, listed)| {
             let common = kind == "domain"
                 && (flags.as_deref().is_some_and(|f| f.split(' ').any(|f| f == "shortener")) || allowed(&value));
             let amount = (kind == "amount").then(|| amount_of(&value)).flatten();
-            by_report.entry(m.get(0)).or_default().push(lurewatch_link::Mark {
-                kind,
-                value,
-                platform: m.get(3),
-                listed: m.get(5),
-                common,
-                amount,
-            });
-        }
-        Ok(reports
-            .into_iter()
-            .map(|r| {
-                let id: String = r.get(0);
-                let mut marks = by_report.remove(&id).unwrap_or_default();
-                marks.sort_by(|a, b| (&a.kind, &a.value).cmp(&(&b.kind, &b.value)));
-                let tactics: Option<String> = r.get(5);
-                let paid: Option<f64> = r.get(6);
-                let currency: Option<String> = r.get(7);
-                lurewatch_link::Report {
-                    marks,
-                    id,
-                    category: r.get(1),
-                    level: r.get(2),
-                    risk: r.get::<i64, _>(3).clamp(0, 100) as u8,
-                    reported: Some(r.get(4)),
-                    tactics: tactics.unwrap_or_default().split_whitespace().map(str::to_owned).collect(),
-                    paid: paid.zip(currency),
-                    minor: r.get::<i64, _>(8) > 0,
-                }
-            })
-            .collect())
+            lurewatch_link::Mark { kind: lurewatch_link::word(&kind), value, platform, listed, common, amount }
+        })
+        .collect();
+    marks.sort_by(|a, b| (&a.kind, &a.value).cmp(&(&b.kind, &b.value)));
+    lurewatch_link::Report {
+        marks,
+        id,
+        category: lurewatch_link::word(&category),
+        level: lurewatch_link::word(&level),
+        risk: risk.clamp(0, 100) as u8,
+        reported: Some(created_at),
+        tactics: tactics.unwrap_or_default().split_whitespace().map(str::to_owned).collect(),
+        paid: paid.zip(currency),
+        minor: minor > 0,
     }
 }
 

@@ -291,6 +291,7 @@ impl Desk {
             id,
         };
         self.store.insert_report(&report).await?;
+        self.networks.changed();
         if report.indicators.iter().any(|i| i.kind == IMAGE_HASH) {
             self.reload_images().await?;
         }
@@ -392,6 +393,7 @@ impl Desk {
         let assessment = self.engine.assess("report", messages.iter().map(as_message));
         let file_rows = self.put_files(&row.id, &files)?;
         let sealed = self.seal_messages(&row.id, first, &messages[first..]);
+        self.networks.changed();
         self.store
             .append(
                 &row.id,

@@ -26,29 +26,82 @@ pub struct View {
     pub index: HashMap<String, usize>,
     /// The reports' version this was linked at.
     pub version: (i64, i64),
-    /// How long reading and linking took.
-    pub took: Duration,
+    /// How long reading the reports took.
+    pub read: Duration,
+    /// How long linking them took.
+    pub linking: Duration,
 }
 
-/// The latest [`View`]; linked anew, one request at a time, when the reports change.
+/// How long a view is trusted without asking the database whether another desk sharing it
+/// stored or changed a report (this desk's own changes are seen at once).
+pub const RECHECK: Duration = Duration::from_secs(10);
+
+/// The latest [`View`], linked anew when the reports change: by one request at a time,
+/// while the others are answered with the view before.
 #[derive(Debug, Default)]
 pub struct Cache {
-    latest: tokio::sync::Mutex<Option<Arc<View>>>,
+    /// The view, this desk's changes when it was made, and when the database was last asked.
+    latest: std::sync::Mutex<Option<(Arc<View>, u64, Instant)>>,
+    /// Held while the reports are read and linked.
+    relinking: tokio::sync::Mutex<()>,
+    /// Reports this desk stored or changed.
+    changes: std::sync::atomic::AtomicU64,
+}
+
+impl Cache {
+    /// Notes that this desk stored or changed a report.
+    pub fn changed(&self) {
+        self.changes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn latest(&self) -> Option<(Arc<View>, u64, Instant)> {
+        self.latest.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set(&self, view: Arc<View>, changes: u64) {
+        *self.latest.lock().unwrap_or_else(|e| e.into_inner()) = Some((view, changes, Instant::now()));
+    }
 }
 
 impl Desk {
     /// The suspected networks of the stored reports.
     pub async fn networks(&self) -> Result<Arc<View>, DeskError> {
+        let cache = &self.networks;
+        let changes = cache.changes.load(std::sync::atomic::Ordering::SeqCst);
+        let latest = cache.latest();
+        if let Some((view, seen, checked)) = &latest
+            && *seen == changes
+            && checked.elapsed() < RECHECK
+        {
+            return Ok(Arc::clone(view));
+        }
+        // Somebody is linking already: the view before will do for this request.
+        let _relinking = match (cache.relinking.try_lock(), &latest) {
+            (Ok(guard), _) => guard,
+            (Err(_), Some((view, _, _))) => return Ok(Arc::clone(view)),
+            (Err(_), None) => {
+                let guard = cache.relinking.lock().await;
+                if let Some((view, _, _)) = cache.latest() {
+                    return Ok(view);
+                }
+                guard
+            }
+        };
         let version = self.store.reports_version().await?;
-        let mut latest = self.networks.latest.lock().await;
-        if let Some(view) = latest.as_ref().filter(|v| v.version == version) {
+        if let Some((view, seen, _)) = &latest
+            && *seen == changes
+            && view.version == version
+        {
+            cache.set(Arc::clone(view), changes);
             return Ok(Arc::clone(view));
         }
         let start = Instant::now();
         let engine = Arc::clone(&self.engine);
         let reports =
             self.store.reports_for_linking(MAX_REPORTS, &|domain| engine.extractor().lists().allowed(domain)).await?;
+        let read = start.elapsed();
         let view = tokio::task::spawn_blocking(move || {
+            let start = Instant::now();
             let linked = lurewatch_link::link(&reports, &Rules::default());
             let mut network_of = HashMap::new();
             for (i, n) in linked.networks.iter().enumerate() {
@@ -57,12 +110,12 @@ impl Desk {
                 }
             }
             let index = reports.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
-            View { reports, linked, network_of, index, version, took: start.elapsed() }
+            View { reports, linked, network_of, index, version, read, linking: start.elapsed() }
         })
         .await
         .map_err(|e| DeskError::Worker(e.to_string()))?;
         let view = Arc::new(view);
-        *latest = Some(Arc::clone(&view));
+        cache.set(Arc::clone(&view), changes);
         Ok(view)
     }
 }
@@ -110,14 +163,14 @@ pub fn draw(view: &View, network: &Network) -> String {
         let at = nodes.len();
         nodes.push(Node {
             label: r.id.clone(),
-            kind: r.category.clone(),
+            kind: r.category.to_string(),
             report: true,
-            level: r.level.clone(),
+            level: r.level.to_string(),
             x: 0.0,
             y: 0.0,
         });
         let mut named: Vec<usize> =
-            r.marks.iter().filter_map(|m| place.get(&(m.kind.as_str(), m.value.as_str())).copied()).collect();
+            r.marks.iter().filter_map(|m| place.get(&(m.kind.as_ref(), m.value.as_str())).copied()).collect();
         named.sort_unstable();
         named.dedup();
         edges.extend(named.into_iter().map(|i| (at, i)));
@@ -141,6 +194,7 @@ pub fn draw(view: &View, network: &Network) -> String {
         let _ = write!(svg, "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\"/>", a.x, a.y, b.x, b.y);
     }
     svg.push_str("</g>");
+    let labelled = nodes.len() <= 60;
     for (n, used) in nodes.iter().zip(used) {
         if !used {
             continue;
@@ -162,11 +216,17 @@ pub fn draw(view: &View, network: &Network) -> String {
             let _ = write!(
                 svg,
                 "<g class=\"node indicator kind-{kind}\"><rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"12\" height=\"12\"/>\
-                 <title>{title}</title></g>",
+                 <title>{title}</title>",
                 kind = escape(&n.kind),
                 x = n.x - 6.0,
                 y = n.y - 6.0,
             );
+            // Named on the drawing while there is room.
+            if labelled {
+                let short: String = n.label.chars().take(28).collect();
+                let _ = write!(svg, "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>", n.x + 9.0, n.y + 4.0, escape(&short));
+            }
+            svg.push_str("</g>");
         }
     }
     svg.push_str("</svg>");
@@ -221,13 +281,14 @@ fn layout(nodes: &mut [Node], edges: &[(usize, usize)]) {
         }
         temperature *= 0.97;
     }
-    // Fitted into the picture with a margin.
+    // Fitted into the picture with a margin and centred; a small graph is not blown up.
     let (min_x, max_x) = nodes.iter().fold((f64::MAX, f64::MIN), |(a, b), n| (a.min(n.x), b.max(n.x)));
     let (min_y, max_y) = nodes.iter().fold((f64::MAX, f64::MIN), |(a, b), n| (a.min(n.y), b.max(n.y)));
-    let scale = ((WIDTH - 40.0) / (max_x - min_x).max(1.0)).min((HEIGHT - 40.0) / (max_y - min_y).max(1.0));
+    let scale = ((WIDTH - 80.0) / (max_x - min_x).max(1.0)).min((HEIGHT - 80.0) / (max_y - min_y).max(1.0)).min(1.0);
+    let (dx, dy) = ((WIDTH - (max_x - min_x) * scale) / 2.0, (HEIGHT - (max_y - min_y) * scale) / 2.0);
     for node in nodes.iter_mut() {
-        node.x = 20.0 + (node.x - min_x) * scale;
-        node.y = 20.0 + (node.y - min_y) * scale;
+        node.x = dx + (node.x - min_x) * scale;
+        node.y = dy + (node.y - min_y) * scale;
     }
 }
 
@@ -243,17 +304,25 @@ mod tests {
     fn view(reports: Vec<Report>) -> View {
         let linked = lurewatch_link::link(&reports, &Rules::default());
         let index = reports.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
-        View { reports, linked, network_of: HashMap::new(), index, version: (0, 0), took: Duration::ZERO }
+        View {
+            reports,
+            linked,
+            network_of: HashMap::new(),
+            index,
+            version: (0, 0),
+            read: Duration::ZERO,
+            linking: Duration::ZERO,
+        }
     }
 
     fn report(id: &str, level: &str, marks: &[(&str, &str)]) -> Report {
         Report {
             id: id.into(),
             category: "sextortion".into(),
-            level: level.into(),
+            level: lurewatch_link::word(level),
             marks: marks
                 .iter()
-                .map(|(k, v)| Mark { kind: (*k).into(), value: (*v).into(), ..Mark::default() })
+                .map(|(k, v)| Mark { kind: lurewatch_link::word(k), value: (*v).into(), ..Mark::default() })
                 .collect(),
             ..Report::default()
         }

@@ -571,7 +571,7 @@ pub(crate) async fn networks(State(app): State<Arc<App>>, headers: HeaderMap, Qu
         total_reports: view.reports.len(),
         linked_reports: view.network_of.len(),
         count: all.len(),
-        took_ms: view.took.as_millis(),
+        took_ms: (view.read + view.linking).as_millis(),
         networks: all.iter().skip((page - 1) * NETWORKS_PER_PAGE).take(NETWORKS_PER_PAGE).map(summary_of).collect(),
         page,
         pages,
@@ -620,8 +620,8 @@ pub(crate) async fn network(State(app): State<Arc<App>>, headers: HeaderMap, Pat
                 let paid = r.paid.as_ref().map(|(v, c)| format!("{} {c}", thousands(*v))).unwrap_or_default();
                 let cells = vec![
                     r.risk.to_string(),
-                    r.level.clone(),
-                    r.category.clone(),
+                    r.level.to_string(),
+                    r.category.to_string(),
                     r.reported.map(day).unwrap_or_default(),
                     if r.minor { "yes".into() } else { String::new() },
                     paid,

@@ -290,3 +290,106 @@ async fn pictures_are_hashed_in_the_browser_and_only_hashes_are_sent() {
     assert!(store.bank_hashes(None).await.unwrap().is_empty());
     c.close().await.unwrap();
 }
+
+/// Saves what the browser shows when `LUREWATCH_SCREENSHOTS` names a folder, to look at
+/// the workspace's pages.
+async fn screenshot(c: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("LUREWATCH_SCREENSHOTS") {
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+/// The investigators' workspace in the browser, as a supervisor works it: sign in, the
+/// queue, a report with a note and a status change, its network with the graph, the
+/// statistics and their shareable view; signed out, nothing opens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workspace_from_sign_in_to_statistics() {
+    use lurewatch_desk::audit::{Role, hash_password};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("desk");
+    let desk = start_desk(&data).await;
+    let base = format!("http://{desk}");
+    let store = lurewatch_desk::store::Store::open_sqlite(&data.join("lurewatch.sqlite")).await.unwrap();
+    store.add_analyst("wing", Role::Supervisor, &hash_password("a long enough password").unwrap(), 1).await.unwrap();
+
+    let (_driver, c) = browser_with("en-US,en", &dir.path().join("profile"), false).await;
+    c.set_window_size(1280, 1000).await.unwrap();
+    // Two victims report the same account, through the victims' pages.
+    for (tag, conversation, _, _) in [CASES[0], CASES[0]] {
+        c.goto(&format!("{base}/report?lang={tag}")).await.unwrap();
+        c.find(Locator::Id("conversation")).await.unwrap().send_keys(conversation).await.unwrap();
+        c.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+        wait_for(&c, "form[action='/report/store'] button").await;
+        c.find(Locator::Css("form[action='/report/store'] button")).await.unwrap().click().await.unwrap();
+        wait_for(&c, "#receipt-code").await;
+    }
+
+    // Signed out, the workspace sends to sign in.
+    c.goto(&format!("{base}/staff/statistics")).await.unwrap();
+    wait_for(&c, "input#password").await;
+    c.find(Locator::Id("name")).await.unwrap().send_keys("wing").await.unwrap();
+    c.find(Locator::Id("password")).await.unwrap().send_keys("a long enough password").await.unwrap();
+    c.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+
+    // The queue.
+    wait_for(&c, "#queue tbody tr").await;
+    let rows = c.find_all(Locator::Css("#queue tbody tr")).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    screenshot(&c, "queue").await;
+
+    // A report: the conversation with the evidence marked; a note; a status change.
+    c.find(Locator::Css("#queue tbody tr a")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "#conversation").await;
+    assert!(!c.find_all(Locator::Css("#conversation li.evidence")).await.unwrap().is_empty());
+    assert!(text(&c, "#indicators").await.contains("qq:12345678"));
+    c.find(Locator::Id("note"))
+        .await
+        .unwrap()
+        .send_keys("Same QQ as last week's report; called the school.")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#notes form button")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "ol.notes li").await;
+    assert!(text(&c, "ol.notes").await.contains("called the school"));
+    c.find(Locator::XPath("//select[@id='status']/option[.='referred']")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("form.inline button")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "#case-status").await;
+    assert_eq!(text(&c, "#case-status").await, "referred");
+    screenshot(&c, "case").await;
+
+    // Its network: both reports, the shared account, the graph.
+    c.find(Locator::Css("#case-network a")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "svg#graph").await;
+    assert_eq!(c.find_all(Locator::Css("svg#graph circle")).await.unwrap().len(), 2);
+    assert!(text(&c, "#shared").await.contains("qq:12345678"));
+    assert_eq!(c.find_all(Locator::Css("#network-reports tbody tr")).await.unwrap().len(), 2);
+    c.find(Locator::Css("figure.graph")).await.unwrap().screenshot().await.unwrap();
+    if std::env::var_os("LUREWATCH_SCREENSHOTS").is_some() {
+        let url = c.current_url().await.unwrap();
+        c.goto(&format!("{url}#graph")).await.unwrap();
+    }
+    screenshot(&c, "network").await;
+
+    // The statistics: a chart and a table for every figure; the shareable view hides
+    // counts under five.
+    c.find(Locator::LinkText("Statistics")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "#totals").await;
+    assert!(text(&c, "#totals").await.starts_with("2 reports"));
+    let charts = c.find_all(Locator::Css("section.figure figure.chart svg")).await.unwrap();
+    assert!(charts.len() >= 8, "{} charts", charts.len());
+    assert!(text(&c, "#figure-categories table").await.contains("sextortion 2"));
+    screenshot(&c, "statistics").await;
+    c.find(Locator::Id("to-shareable")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "#shareable").await;
+    assert!(text(&c, "#figure-categories table").await.contains("sextortion <5"));
+    let csv = c.find(Locator::Css("#figure-months a[download]")).await.unwrap().attr("href").await.unwrap();
+    assert_eq!(csv.as_deref(), Some("/staff/statistics/months.csv?view=shareable"));
+
+    // Signed out, the same page sends to sign in again.
+    c.find(Locator::Css("nav form button")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "input#password").await;
+    c.goto(&format!("{base}/staff/networks")).await.unwrap();
+    wait_for(&c, "input#password").await;
+    c.close().await.unwrap();
+}

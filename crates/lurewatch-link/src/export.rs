@@ -74,7 +74,7 @@ pub fn graphml(linked: &Linked, reports: &[Report]) -> String {
         for n in &linked.networks {
             let network = n.network.to_string();
             for id in &n.reports {
-                let level = by_id.get(id.as_str()).map_or("", |r| r.level.as_str());
+                let level = by_id.get(id.as_str()).map_or("", |r| r.level.as_ref());
                 node(
                     &mut w,
                     &format!("r:{id}"),
@@ -91,7 +91,7 @@ pub fn graphml(linked: &Linked, reports: &[Report]) -> String {
                 let Some(r) = by_id.get(id.as_str()) else { continue };
                 let mut named = BTreeSet::new();
                 for m in &r.marks {
-                    if let Some(node_id) = shared.get(&(m.kind.as_str(), m.value.as_str()))
+                    if let Some(node_id) = shared.get(&(m.kind.as_ref(), m.value.as_str()))
                         && named.insert(node_id)
                     {
                         edges.push((format!("r:{id}"), node_id.clone()));
@@ -181,12 +181,12 @@ pub fn stix(reports: &[Report], linked: &Linked, created: &str) -> Value {
         }
     }
     for m in reports.iter().flat_map(|r| &r.marks) {
-        if !seen.insert((m.kind.as_str(), m.value.as_str())) {
+        if !seen.insert((m.kind.as_ref(), m.value.as_str())) {
             continue;
         }
         let Some(pattern) = pattern(&m.kind, &m.value) else { continue };
         let id = Uuid::new_v5(&NAMESPACE, format!("{}:{}", m.kind, m.value).as_bytes());
-        let networks = networks_of.get(&(m.kind.as_str(), m.value.as_str())).cloned().unwrap_or_default();
+        let networks = networks_of.get(&(m.kind.as_ref(), m.value.as_str())).cloned().unwrap_or_default();
         let mut object = json!({
             "type": "indicator",
             "spec_version": "2.1",
@@ -215,7 +215,7 @@ mod tests {
     use crate::{Mark, Rules, link};
 
     fn reports() -> Vec<Report> {
-        let m = |kind: &str, value: &str| Mark { kind: kind.into(), value: value.into(), ..Mark::default() };
+        let m = |kind: &str, value: &str| Mark { kind: crate::word(kind), value: value.into(), ..Mark::default() };
         vec![
             Report {
                 id: "a<&>".into(),

@@ -19,6 +19,7 @@
 //! when a known-bad list names it, 2 for accounts, numbers, payees, addresses, links, apps
 //! and pictures, 1 for bare domains and IP addresses.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use petgraph::unionfind::UnionFind;
@@ -26,11 +27,67 @@ use serde::{Deserialize, Serialize};
 
 pub mod export;
 
+/// A word of the shared vocabulary (an indicator kind, a category, a level): a known one
+/// is kept without an allocation, which matters for millions of reports.
+pub type Word = Cow<'static, str>;
+
+/// The words kept without an allocation.
+const VOCABULARY: &[&str] = &[
+    "amount",
+    "app_certificate",
+    "app_file",
+    "app_package",
+    "bank_account",
+    "bank_card",
+    "crypto",
+    "domain",
+    "email",
+    "gift_card",
+    "handle",
+    "iban",
+    "image_hash",
+    "ip",
+    "payment_handle",
+    "payment_qr",
+    "phone",
+    "url",
+    "sextortion",
+    "grooming",
+    "none",
+    "low",
+    "medium",
+    "high",
+    "critical",
+];
+
+/// `s` as a [`Word`].
+pub fn word(s: &str) -> Word {
+    match VOCABULARY.iter().find(|w| **w == s) {
+        Some(w) => Cow::Borrowed(w),
+        None => Cow::Owned(s.to_owned()),
+    }
+}
+
+fn de_word<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Word, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = Word;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Word, E> {
+            Ok(word(s))
+        }
+    }
+    d.deserialize_str(Visitor)
+}
+
 /// One indicator as a report names it. Serialised as in a report export (see [`read`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Mark {
     /// Kind (`phone`, `handle`, `domain`, …, as in `scan`'s JSON).
-    pub kind: String,
+    #[serde(deserialize_with = "de_word")]
+    pub kind: Word,
     /// Canonical value.
     pub value: String,
     /// Platform, where known.
@@ -53,9 +110,11 @@ pub struct Report {
     /// Its id.
     pub id: String,
     /// `sextortion`, `grooming`, `none`.
-    pub category: String,
+    #[serde(deserialize_with = "de_word")]
+    pub category: Word,
     /// `none` … `critical`.
-    pub level: String,
+    #[serde(deserialize_with = "de_word")]
+    pub level: Word,
     /// 0–100.
     pub risk: u8,
     /// Tactics seen.
@@ -175,11 +234,25 @@ fn weight(kind: &str, listed: bool) -> u8 {
     }
 }
 
+/// A hash map with a fast, randomly seeded hasher: linking hashes millions of keys.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Which reports name an indicator: the first, and where others do too, the place of the
+/// whole list in a side table (most indicators are named by one report: no list for them).
+#[derive(Clone, Copy)]
+struct Named {
+    first: u32,
+    more: u32,
+}
+
+const ONE: u32 = u32::MAX;
+
 /// Links `reports` by the rule of this crate.
 pub fn link(reports: &[Report], rules: &Rules) -> Linked {
     let limit = rules.min_common.max((rules.share * reports.len() as f64).ceil() as usize);
     // Which reports name each indicator (each report once).
-    let mut named: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut named: Map<(&str, &str), Named> = Map::default();
+    let mut lists: Vec<Vec<usize>> = Vec::new();
     let mut never: BTreeSet<(&str, &str)> = BTreeSet::new();
     for (r, report) in reports.iter().enumerate() {
         for m in &report.marks {
@@ -187,21 +260,27 @@ pub fn link(reports: &[Report], rules: &Rules) -> Linked {
                 continue;
             }
             if m.common {
-                never.insert((&m.kind, &m.value));
+                never.insert((m.kind.as_ref(), &m.value));
             }
-            let list = named.entry((&m.kind, &m.value)).or_default();
-            if list.last() != Some(&r) {
-                list.push(r);
+            let n = named.entry((m.kind.as_ref(), &m.value)).or_insert(Named { first: r as u32, more: ONE });
+            if n.more == ONE {
+                if n.first as usize != r {
+                    n.more = lists.len() as u32;
+                    lists.push(vec![n.first as usize, r]);
+                }
+            } else if lists[n.more as usize].last() != Some(&r) {
+                lists[n.more as usize].push(r);
             }
         }
     }
     let mut sets = UnionFind::<usize>::new(reports.len());
     let mut common = Vec::new();
     let mut linking: Vec<Linking> = Vec::new();
-    for (key, list) in &named {
-        if list.len() < 2 {
+    for (key, n) in &named {
+        if n.more == ONE {
             continue;
         }
+        let list = &lists[n.more as usize];
         if never.contains(key) {
             common.push(Common {
                 kind: key.0.to_owned(),
@@ -225,18 +304,24 @@ pub fn link(reports: &[Report], rules: &Rules) -> Linked {
     }
     common.sort_by(|a, b| b.reports.cmp(&a.reports).then_with(|| (&a.kind, &a.value).cmp(&(&b.kind, &b.value))));
 
+    // Members of every component of two or more, by its label (a report's index).
     let labels = sets.into_labeling();
-    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (r, label) in labels.iter().enumerate() {
-        members.entry(*label).or_default().push(r);
+    let mut sizes = vec![0u32; reports.len()];
+    for &label in &labels {
+        sizes[label] += 1;
     }
-    let mut by_label: HashMap<usize, Vec<Linking>> = HashMap::new();
+    let mut members: Map<usize, Vec<usize>> = Map::default();
+    for (r, &label) in labels.iter().enumerate() {
+        if sizes[label] >= 2 {
+            members.entry(label).or_insert_with(|| Vec::with_capacity(sizes[label] as usize)).push(r);
+        }
+    }
+    let mut by_label: Map<usize, Vec<Linking>> = Map::default();
     for (key, list) in linking {
         by_label.entry(labels[list[0]]).or_default().push((key, list));
     }
     let mut networks: Vec<Network> = members
         .into_iter()
-        .filter(|(_, m)| m.len() >= 2)
         .map(|(label, m)| network(reports, &m, by_label.get(&label).map_or(&[][..], Vec::as_slice)))
         .collect();
     networks.sort_by(|a, b| b.reports.len().cmp(&a.reports.len()).then_with(|| a.reports.cmp(&b.reports)));
@@ -283,7 +368,7 @@ fn network(reports: &[Report], members: &[usize], linking: &[Linking]) -> Networ
         if let Some(t) = report.reported {
             span = Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
         }
-        *categories.entry(report.category.clone()).or_insert(0) += 1;
+        *categories.entry(report.category.to_string()).or_insert(0) += 1;
         tactics.extend(report.tactics.iter().cloned());
         max_level = max_level.max(LEVELS.iter().position(|l| *l == report.level).unwrap_or(0));
         let mut largest: BTreeMap<String, f64> = BTreeMap::new();
@@ -319,7 +404,7 @@ mod tests {
     use super::*;
 
     fn mark(kind: &str, value: &str) -> Mark {
-        Mark { kind: kind.into(), value: value.into(), ..Mark::default() }
+        Mark { kind: word(kind), value: value.into(), ..Mark::default() }
     }
 
     fn report(id: &str, marks: Vec<Mark>) -> Report {
