@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -110,15 +111,22 @@ fn token(headers: &HeaderMap) -> Option<String> {
         .find_map(|c| c.trim().strip_prefix("lw_staff=").map(str::to_owned))
 }
 
-/// The signed-in analyst, or the answer that sends them to sign in.
-async fn session(app: &App, headers: &HeaderMap) -> Result<(String, Session), Response> {
-    let Some(token) = token(headers) else { return Err(Redirect::to("/staff/login").into_response()) };
-    match app.desk.store().session(&token, now()).await {
-        Ok(Some(s)) => Ok((token, s)),
-        Ok(None) => Err(Redirect::to("/staff/login").into_response()),
-        Err(e) => {
-            eprintln!("lurewatch serve: {e}");
-            Err(StatusCode::INTERNAL_SERVER_ERROR.into_response())
+/// The signed-in analyst of a workspace request, taken before the handler runs: without a
+/// valid session the request is sent to sign in and the handler never runs.
+pub(crate) struct Staff {
+    token: String,
+    session: Session,
+}
+
+impl FromRequestParts<Arc<App>> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Staff, Response> {
+        let Some(token) = token(&parts.headers) else { return Err(Redirect::to("/staff/login").into_response()) };
+        match app.desk.store().session(&token, now()).await {
+            Ok(Some(session)) => Ok(Staff { token, session }),
+            Ok(None) => Err(Redirect::to("/staff/login").into_response()),
+            Err(e) => Err(failed(e)),
         }
     }
 }
@@ -153,10 +161,7 @@ pub(crate) async fn login(State(app): State<Arc<App>>, Form(form): Form<LoginFor
             response
         }
         Ok(None) => html(StatusCode::UNAUTHORIZED, LoginPage { refused: true }.render()),
-        Err(e) => {
-            eprintln!("lurewatch serve: {e}");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(e) => failed(e),
     }
 }
 
@@ -165,15 +170,12 @@ pub(crate) struct CsrfForm {
     csrf: String,
 }
 
-pub(crate) async fn logout(State(app): State<Arc<App>>, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
-    let (token, s) = match session(&app, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    if !csrf_ok(&s, &form.csrf) {
-        return (StatusCode::FORBIDDEN, "the form is stale; reload the page").into_response();
+pub(crate) async fn logout(State(app): State<Arc<App>>, staff: Staff, Form(form): Form<CsrfForm>) -> Response {
+    let s = &staff.session;
+    if !csrf_ok(s, &form.csrf) {
+        return stale();
     }
-    let _ = app.desk.store().logout(&token, now()).await;
+    let _ = app.desk.store().logout(&staff.token, now()).await;
     let mut response = Redirect::to("/staff/login").into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
@@ -196,11 +198,8 @@ fn nonempty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-pub(crate) async fn queue(State(app): State<Arc<App>>, headers: HeaderMap, Query(q): Query<QueueQuery>) -> Response {
-    let (_, s) = match session(&app, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+pub(crate) async fn queue(State(app): State<Arc<App>>, staff: Staff, Query(q): Query<QueueQuery>) -> Response {
+    let s = &staff.session;
     let filter = QueueFilter {
         category: nonempty(q.category),
         level: nonempty(q.level),
@@ -215,17 +214,14 @@ pub(crate) async fn queue(State(app): State<Arc<App>>, headers: HeaderMap, Query
     };
     let rows = match app.desk.store().queue(&filter, 500).await {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("lurewatch serve: {e}");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+        Err(e) => return failed(e),
     };
     let options = |values: &[&'static str], chosen: &Option<String>| -> Vec<(&'static str, bool)> {
         values.iter().map(|v| (*v, chosen.as_deref() == Some(*v))).collect()
     };
     let minor = filter.minor.map(|m| if m { "true".to_owned() } else { "false".to_owned() });
     let page = QueuePage {
-        who: Who::of(&s),
+        who: Who::of(s),
         selects: vec![
             ("category", options(&["sextortion", "grooming", "none"], &filter.category)),
             ("level", options(&["critical", "high", "medium", "low", "none"], &filter.level)),
@@ -254,11 +250,8 @@ pub(crate) async fn queue(State(app): State<Arc<App>>, headers: HeaderMap, Query
     html(StatusCode::OK, page.render())
 }
 
-pub(crate) async fn case(State(app): State<Arc<App>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let (_, s) = match session(&app, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+pub(crate) async fn case(State(app): State<Arc<App>>, staff: Staff, Path(id): Path<String>) -> Response {
+    let s = &staff.session;
     let case = match app.desk.case(&id, &s.analyst).await {
         Ok(Some(c)) => c,
         Ok(None) => return (StatusCode::NOT_FOUND, "no such report").into_response(),
@@ -272,7 +265,7 @@ pub(crate) async fn case(State(app): State<Arc<App>>, headers: HeaderMap, Path(i
         case.assessment.as_ref().map_or_else(Vec::new, |a| a.tactics.iter().map(|e| e.message).collect());
     let supervisor = s.role >= Role::Supervisor;
     let page = CasePage {
-        who: Who::of(&s),
+        who: Who::of(s),
         short: id[..8.min(id.len())].to_owned(),
         statuses: STATUSES
             .iter()
@@ -328,13 +321,10 @@ fn time(seconds: i64) -> String {
 
 pub(crate) async fn file(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    staff: Staff,
     Path((id, sha)): Path<(String, String)>,
 ) -> Response {
-    let (_, s) = match session(&app, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let s = &staff.session;
     match app.desk.evidence(&id, &sha, &s.analyst).await {
         Ok(Some((name, bytes))) => {
             // Served as a download, never rendered: evidence can be hostile.
@@ -372,15 +362,12 @@ const SUPERVISED: &[&str] = &["referred", "closed"];
 
 pub(crate) async fn set_status(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    staff: Staff,
     Path(id): Path<String>,
     Form(form): Form<StatusForm>,
 ) -> Response {
-    let (_, s) = match session(&app, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    if !csrf_ok(&s, &form.csrf) {
+    let s = &staff.session;
+    if !csrf_ok(s, &form.csrf) {
         return stale();
     }
     if !STATUSES.contains(&form.status.as_str()) {
@@ -410,15 +397,12 @@ pub(crate) struct NoteForm {
 
 pub(crate) async fn add_note(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    staff: Staff,
     Path(id): Path<String>,
     Form(form): Form<NoteForm>,
 ) -> Response {
-    let (_, s) = match session(&app, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    if !csrf_ok(&s, &form.csrf) {
+    let s = &staff.session;
+    if !csrf_ok(s, &form.csrf) {
         return stale();
     }
     match app.desk.add_note(&id, &s.analyst, &form.note).await {
@@ -433,11 +417,8 @@ pub(crate) async fn add_note(
     }
 }
 
-pub(crate) async fn export(State(app): State<Arc<App>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let (_, s) = match session(&app, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+pub(crate) async fn export(State(app): State<Arc<App>>, staff: Staff, Path(id): Path<String>) -> Response {
+    let s = &staff.session;
     if s.role < Role::Supervisor {
         return forbidden(Role::Supervisor);
     }
@@ -454,11 +435,8 @@ pub(crate) async fn export(State(app): State<Arc<App>>, headers: HeaderMap, Path
 
 /// Every report with its indicators (no conversation), a line of JSON each: the input of
 /// `lurewatch link` at another desk. Audited.
-pub(crate) async fn export_reports(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    let (_, s) = match session(&app, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+pub(crate) async fn export_reports(State(app): State<Arc<App>>, staff: Staff) -> Response {
+    let s = &staff.session;
     if s.role < Role::Supervisor {
         return forbidden(Role::Supervisor);
     }
@@ -553,11 +531,8 @@ pub(crate) struct PageQuery {
     page: Option<usize>,
 }
 
-pub(crate) async fn networks(State(app): State<Arc<App>>, headers: HeaderMap, Query(q): Query<PageQuery>) -> Response {
-    let (_, s) = match session(&app, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+pub(crate) async fn networks(State(app): State<Arc<App>>, staff: Staff, Query(q): Query<PageQuery>) -> Response {
+    let s = &staff.session;
     let view = match app.desk.networks().await {
         Ok(v) => v,
         Err(e) => return failed(e),
@@ -566,7 +541,7 @@ pub(crate) async fn networks(State(app): State<Arc<App>>, headers: HeaderMap, Qu
     let pages = all.len().div_ceil(NETWORKS_PER_PAGE).max(1);
     let page = q.page.unwrap_or(1).clamp(1, pages);
     let page = NetworksPage {
-        who: Who::of(&s),
+        who: Who::of(s),
         limit: view.linked.max_reports_per_indicator,
         total_reports: view.reports.len(),
         linked_reports: view.network_of.len(),
@@ -592,11 +567,8 @@ struct NetworkPage {
 }
 
 /// The network a report belongs to, with the drawing of its graph.
-pub(crate) async fn network(State(app): State<Arc<App>>, headers: HeaderMap, Path(key): Path<String>) -> Response {
-    let (_, s) = match session(&app, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+pub(crate) async fn network(State(app): State<Arc<App>>, staff: Staff, Path(key): Path<String>) -> Response {
+    let s = &staff.session;
     let view = match app.desk.networks().await {
         Ok(v) => v,
         Err(e) => return failed(e),
@@ -610,7 +582,7 @@ pub(crate) async fn network(State(app): State<Arc<App>>, headers: HeaderMap, Pat
         network.reports.iter().filter_map(|id| view.index.get(id).map(|&i| &view.reports[i])).collect();
     members.sort_by(|a, b| b.risk.cmp(&a.risk).then_with(|| a.id.cmp(&b.id)));
     let page = NetworkPage {
-        who: Who::of(&s),
+        who: Who::of(s),
         categories: network.categories.iter().map(|(c, k)| format!("{c} {k}")).collect::<Vec<_>>().join(", "),
         drawn: network.reports.len().min(crate::networks::MAX_DRAWN_REPORTS),
         graph,
@@ -637,12 +609,9 @@ pub(crate) async fn network(State(app): State<Arc<App>>, headers: HeaderMap, Pat
 /// One network's graph as GraphML, for other teams' tools.
 pub(crate) async fn network_graphml(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    _signed_in: Staff,
     Path(key): Path<String>,
 ) -> Response {
-    if let Err(r) = session(&app, &headers).await {
-        return r;
-    }
     let view = match app.desk.networks().await {
         Ok(v) => v,
         Err(e) => return failed(e),
@@ -674,11 +643,8 @@ struct AuditPage {
 }
 
 /// The audit log, newest first, with the state of its chain. Admins only.
-pub(crate) async fn audit(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    let (_, s) = match session(&app, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+pub(crate) async fn audit(State(app): State<Arc<App>>, staff: Staff) -> Response {
+    let s = &staff.session;
     if s.role < Role::Admin {
         return forbidden(Role::Admin);
     }
@@ -692,7 +658,7 @@ pub(crate) async fn audit(State(app): State<Arc<App>>, headers: HeaderMap) -> Re
         Err(b) => (false, format!("The chain is broken at entry {}: {}.", b.seq, b.why)),
     };
     let page = AuditPage {
-        who: Who::of(&s),
+        who: Who::of(s),
         chain,
         intact,
         entries: entries.into_iter().map(|e| (e.seq, time(e.at), e.actor, e.action, e.subject, e.detail)).collect(),
@@ -723,36 +689,27 @@ impl StatsQuery {
     }
 }
 
-async fn statistics_of(app: &App, headers: &HeaderMap) -> Result<(Session, Vec<crate::stats::StatRow>), Response> {
-    let (_, s) = session(app, headers).await?;
-    if s.role < Role::Supervisor {
+/// The reports as statistics read them, for supervisors.
+async fn statistics_of(app: &App, staff: &Staff) -> Result<Vec<crate::stats::StatRow>, Response> {
+    if staff.session.role < Role::Supervisor {
         return Err(forbidden(Role::Supervisor));
     }
-    let rows = app.desk.store().statistics_rows().await.map_err(failed)?;
-    Ok((s, rows))
+    app.desk.store().statistics_rows().await.map_err(failed)
 }
 
 /// The statistics dashboard: every figure as a chart and a table, with its CSV.
-pub(crate) async fn statistics(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Query(q): Query<StatsQuery>,
-) -> Response {
-    let (s, rows) = match statistics_of(&app, &headers).await {
-        Ok(x) => x,
+pub(crate) async fn statistics(State(app): State<Arc<App>>, staff: Staff, Query(q): Query<StatsQuery>) -> Response {
+    let rows = match statistics_of(&app, &staff).await {
+        Ok(rows) => rows,
         Err(r) => return r,
     };
     let k = q.k(&app);
-    let minors = crate::stats::Cell {
-        value: crate::stats::Value::Count(crate::stats::minors(&rows)),
-        n: crate::stats::minors(&rows),
-    };
     let page = StatisticsPage {
-        who: Who::of(&s),
+        who: Who::of(&staff.session),
         shareable: k.is_some(),
         k: app.desk.limits().stats_min_count,
         reports: rows.len(),
-        minors: minors.text(k),
+        minors: crate::stats::minors(&rows).text(k),
         tables: crate::stats::tables(&rows)
             .into_iter()
             .map(|t| {
@@ -767,12 +724,12 @@ pub(crate) async fn statistics(
 /// One figure's numbers as CSV (`/staff/statistics/months.csv`).
 pub(crate) async fn statistics_csv(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    staff: Staff,
     Path(file): Path<String>,
     Query(q): Query<StatsQuery>,
 ) -> Response {
-    let (_, rows) = match statistics_of(&app, &headers).await {
-        Ok(x) => x,
+    let rows = match statistics_of(&app, &staff).await {
+        Ok(rows) => rows,
         Err(r) => return r,
     };
     let k = q.k(&app);

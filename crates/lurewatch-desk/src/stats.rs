@@ -150,15 +150,16 @@ pub struct Table {
 }
 
 impl Table {
-    /// The table as CSV, hiding small counts under `k` when given.
+    /// The table as CSV, hiding small counts under `k` when given. Labels are quoted (they
+    /// are what reporters typed); values are numbers, shares or `<k`.
     pub fn csv(&self, k: Option<u64>) -> String {
         let mut out = self.columns.join(",");
         out.push('\n');
         for (label, cells) in &self.rows {
-            out.push_str(&csv_cell(label));
+            out.push_str(&lurewatch_link::export::cell(label));
             for c in cells {
                 out.push(',');
-                out.push_str(&csv_cell(&c.text(k)));
+                out.push_str(&c.text(k));
             }
             out.push('\n');
         }
@@ -188,15 +189,6 @@ impl Table {
             eprintln!("lurewatch serve: the chart {} was not drawn: {e}", self.id);
             String::new()
         })
-    }
-}
-
-fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
-    if s.contains([',', '"', '\n', '\r']) || s.starts_with('\'') {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
     }
 }
 
@@ -387,8 +379,8 @@ pub fn tables(rows: &[StatRow]) -> Vec<Table> {
 }
 
 /// Victims under 18 among the reports.
-pub fn minors(rows: &[StatRow]) -> u64 {
-    rows.iter().filter(|r| r.minor).count() as u64
+pub fn minors(rows: &[StatRow]) -> Cell {
+    Cell::count(rows.iter().filter(|r| r.minor).count() as u64)
 }
 
 #[cfg(test)]
@@ -434,14 +426,14 @@ mod tests {
         rows[0].asked_again = Some(true);
         let t = tables(&rows);
         let regions = t.iter().find(|t| t.id == "regions").unwrap();
-        assert_eq!(regions.csv(None), "region,reports\nHK,7\nVN,2\n");
-        assert_eq!(regions.csv(Some(5)), "region,reports\nHK,7\nVN,<5\n");
-        assert_eq!(regions.csv(Some(2)), "region,reports\nHK,7\nVN,2\n", "k is the smallest count shown");
+        assert_eq!(regions.csv(None), "region,reports\n\"HK\",7\n\"VN\",2\n");
+        assert_eq!(regions.csv(Some(5)), "region,reports\n\"HK\",7\n\"VN\",<5\n");
+        assert_eq!(regions.csv(Some(2)), "region,reports\n\"HK\",7\n\"VN\",2\n", "k is the smallest count shown");
         let losses = t.iter().find(|t| t.id == "losses").unwrap();
-        assert_eq!(losses.csv(None), "currency,total paid,victims who paid,average paid\nHKD,8000,1,8000\n");
+        assert_eq!(losses.csv(None), "currency,total paid,victims who paid,average paid\n\"HKD\",8000,1,8000\n");
         assert_eq!(
             losses.csv(Some(5)),
-            "currency,total paid,victims who paid,average paid\nHKD,<5,<5,<5\n",
+            "currency,total paid,victims who paid,average paid\n\"HKD\",<5,<5,<5\n",
             "one victim's payment is not shown outside the team"
         );
         let payments = t.iter().find(|t| t.id == "payments").unwrap();
@@ -463,7 +455,8 @@ mod tests {
         let ages = t.iter().find(|t| t.id == "ages").unwrap();
         let counts: Vec<String> = ages.rows.iter().map(|r| r.1[0].text(None)).collect();
         assert_eq!(counts, ["1", "1", "0", "0", "0", "1"]);
-        assert_eq!(minors(&rows), 2);
+        assert_eq!(minors(&rows).text(None), "2");
+        assert_eq!(minors(&rows).text(Some(5)), "<5");
         let regions = t.iter().find(|t| t.id == "regions").unwrap();
         assert_eq!(regions.csv(None), "region,reports\n\"'=cmd\",3\n");
     }

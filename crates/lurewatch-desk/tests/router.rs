@@ -1078,11 +1078,11 @@ async fn roles_notes_networks_and_statistics() {
     assert!(page.contains("<p id=\"totals\">3 reports; victims under 18: <strong>1</strong>.</p>"), "{page}");
     assert!(page.matches("<svg").count() >= 8, "a chart for every figure");
     let (_, _, csv) = staff_get(&h.router, "/staff/statistics/regions.csv", &sup).await;
-    assert_eq!(String::from_utf8(csv).unwrap(), "region,reports\nHK,2\nVN,1\n");
+    assert_eq!(String::from_utf8(csv).unwrap(), "region,reports\n\"HK\",2\n\"VN\",1\n");
     let (status, headers, csv) = staff_get(&h.router, "/staff/statistics/regions.csv?view=shareable", &sup).await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers[header::CONTENT_DISPOSITION].to_str().unwrap().contains("regions-shareable.csv"));
-    assert_eq!(String::from_utf8(csv).unwrap(), "region,reports\nHK,<5\nVN,<5\n");
+    assert_eq!(String::from_utf8(csv).unwrap(), "region,reports\n\"HK\",<5\n\"VN\",<5\n");
     let (_, _, page) = staff_get(&h.router, "/staff/statistics?view=shareable", &sup).await;
     let page = String::from_utf8(page).unwrap();
     assert!(

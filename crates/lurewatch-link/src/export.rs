@@ -11,8 +11,9 @@ use uuid::Uuid;
 
 use crate::{Linked, Report};
 
-/// A CSV cell, quoted, with a leading formula character neutralised.
-fn cell(s: &str) -> String {
+/// A CSV cell, quoted, with a leading formula character neutralised (a spreadsheet would
+/// run `=…`).
+pub fn cell(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
     format!("\"{}\"", s.replace('"', "\"\""))
 }
