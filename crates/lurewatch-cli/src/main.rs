@@ -32,6 +32,49 @@ struct Cli {
     command: Command,
 }
 
+/// The learning settings of `train`; the defaults are those of the shipped model.
+#[derive(Debug, clap::Args)]
+struct TrainSettings {
+    /// Bits of the hashed n-gram table (2^bits weights per category).
+    #[arg(long, default_value_t = 18, value_parser = clap::value_parser!(u32).range(10..=24))]
+    hash_bits: u32,
+    /// Passes over the data.
+    #[arg(long, default_value_t = 10)]
+    epochs: u32,
+    /// AdaGrad's step size.
+    #[arg(long, value_name = "STEP", default_value_t = 0.2)]
+    learning_rate: f32,
+    /// L2 penalty on the weights.
+    #[arg(long, value_name = "PENALTY", default_value_t = 1e-6)]
+    l2: f32,
+    /// Pseudo-tokens that shrink the text score of senders who said little.
+    #[arg(long, default_value_t = 8.0)]
+    alpha: f32,
+    /// Weight of a positive example against a negative one; by default the square root
+    /// of the class ratio.
+    #[arg(long, value_name = "WEIGHT")]
+    positive_weight: Option<f32>,
+    /// Seed of the example order and the folds.
+    #[arg(long, default_value_t = 20_121_234)]
+    seed: u64,
+}
+
+impl TrainSettings {
+    fn config(self) -> lurewatch_model::TrainConfig {
+        let TrainSettings { hash_bits, epochs, learning_rate, l2, alpha, positive_weight, seed } = self;
+        lurewatch_model::TrainConfig {
+            hash_bits,
+            epochs,
+            learning_rate,
+            l2,
+            alpha,
+            positive_weight,
+            seed,
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Assess conversations and print the verdict, the evidence and advice.
@@ -128,15 +171,8 @@ enum Command {
         /// The model's name, shown with its evidence.
         #[arg(long, default_value = "lurewatch-model")]
         name: String,
-        /// Bits of the hashed n-gram table (2^bits weights per category).
-        #[arg(long, default_value_t = 18, value_parser = clap::value_parser!(u32).range(10..=24))]
-        hash_bits: u32,
-        /// Passes over the data.
-        #[arg(long, default_value_t = 10)]
-        epochs: u32,
-        /// Seed of the example order and the folds.
-        #[arg(long, default_value_t = 20_121_234)]
-        seed: u64,
+        #[command(flatten)]
+        settings: TrainSettings,
         /// `human` (a Markdown table) or `json`.
         #[arg(long, value_enum, default_value = "human")]
         format: OutputFormat,
@@ -379,8 +415,8 @@ fn main() -> ExitCode {
         Command::Link { files, input, format, exports, lexicons } => {
             lexicons.engine().and_then(|engine| link::run(&engine, &files, input, format, &exports))
         }
-        Command::Train { files, out, folds, max_fpr, name, hash_bits, epochs, seed, format, lexicons } => {
-            let config = lurewatch_model::TrainConfig { hash_bits, epochs, seed, ..Default::default() };
+        Command::Train { files, out, folds, max_fpr, name, settings, format, lexicons } => {
+            let config = settings.config();
             let options = train::Options { files, out, folds, max_fpr, name, config, format };
             train::run(|| lexicons.lexicon(), &options)
         }

@@ -90,6 +90,16 @@ pub fn run(lexicon: impl Fn() -> anyhow::Result<Lexicon>, options: &Options) -> 
     if options.folds == 1 {
         bail!("--folds must be 0 (no cross-validation) or at least 2");
     }
+    let c = &options.config;
+    if !(c.learning_rate.is_finite() && c.learning_rate > 0.0) {
+        bail!("--learning-rate must be a positive number");
+    }
+    if !(c.l2.is_finite() && c.l2 >= 0.0) {
+        bail!("--l2 must be zero or a positive number");
+    }
+    if !(c.alpha.is_finite() && c.alpha >= 0.0) {
+        bail!("--alpha must be zero or a positive number");
+    }
     let (conversations, files) = read(&options.files)?;
     if conversations.iter().all(|c| c.label == Category::None) {
         bail!("no conversation labelled `grooming` or `sextortion`: nothing to learn");

@@ -192,6 +192,19 @@ fn bad_models_and_training_data_get_clear_errors() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("has no label"));
+    for (setting, message) in [
+        ("--learning-rate=0", "--learning-rate must be a positive number"),
+        ("--l2=-1", "--l2 must be zero or a positive number"),
+        ("--alpha=NaN", "--alpha must be zero or a positive number"),
+    ] {
+        lurewatch()
+            .args(["train", setting, "--out"])
+            .arg(dir.path().join("x.lwm"))
+            .arg(&negatives)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
     assert!(!dir.path().join("x.lwm").exists(), "nothing is written on failure");
 }
 

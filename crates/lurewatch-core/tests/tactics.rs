@@ -190,3 +190,23 @@ fn single_words_that_are_not_tactics() {
         );
     }
 }
+
+#[test]
+fn the_writers_own_pictures_are_no_threat() {
+    let lex = Lexicon::default_lexicon();
+    for text in [
+        "send me a link i dont have pics of me naked on the internet",
+        "i never post photos of me online",
+        "dont share videos of me with your friends ok",
+    ] {
+        let found = tactics(&lex, text);
+        assert!(!found.contains(&ThreatExposure), "{text:?} gave {found:?}");
+    }
+    for text in [
+        "send me money or i post pics of u naked on the internet",
+        "pay now or i will send the video of you naked to your family",
+    ] {
+        let found = tactics(&lex, text);
+        assert!(found.contains(&ThreatExposure), "{text:?} gave {found:?}");
+    }
+}
