@@ -45,6 +45,14 @@ const CODE_WORDS: &[&str] = &[
     "주문번호",
 ];
 
+/// Words a number may be written straight after (`LH0912345678`, `SĐT0912345678`,
+/// `call0412345678`): they say it is a phone number, so no space is needed between them.
+/// Compared in lower case with `đ` read as `d`.
+const CONTACT_WORDS: &[&str] = &[
+    "tel", "phone", "call", "cell", "mobile", "mob", "hotline", "sms", "text", "whatsapp", "viber", "zalo", "zl",
+    "sdt", "dt", "lh", "dd",
+];
+
 /// Units after a number that make it an amount or a measure.
 const UNITS: &[&str] = &[
     "đ", "₫", "d", "vnd", "vnđ", "dong", "đồng", "k", "tr", "triệu", "trieu", "usd", "hkd", "rmb", "cny", "krw", "won",
@@ -72,7 +80,7 @@ pub(crate) fn extract(ctx: &Ctx<'_>, taken: &mut Vec<(usize, usize)>, out: &mut 
         }
         // A number may open with `+` or `(` just before its first digit.
         let start = if run > 0 && matches!(bytes[run - 1], b'+' | b'(') { run - 1 } else { run };
-        let Some(c) = candidate(bytes, start) else { continue };
+        let Some(c) = candidate(ctx.text, start) else { continue };
         read_to = c.end;
         if overlaps(taken, c.start, c.end) || shaped_like_something_else(ctx.text, &c) {
             continue;
@@ -90,7 +98,7 @@ pub(crate) fn extract(ctx: &Ctx<'_>, taken: &mut Vec<(usize, usize)>, out: &mut 
 /// Reads `text` as one phone number: the canonical E.164 form and region. For numbers that
 /// a handle or a list gives without context.
 pub fn canonical(text: &str, language: Language) -> Option<(String, Option<String>)> {
-    let c = candidate(text.as_bytes(), 0)?;
+    let c = candidate(text, 0)?;
     if c.end != text.len() {
         return None;
     }
@@ -102,13 +110,14 @@ fn e164(number: &PhoneNumber) -> String {
     number.format().mode(Mode::E164).to_string()
 }
 
-fn candidate(bytes: &[u8], start: usize) -> Option<Candidate> {
+fn candidate(text: &str, start: usize) -> Option<Candidate> {
+    let bytes = text.as_bytes();
     let plus = bytes[start] == b'+';
     let first = if plus { start + 1 } else { start };
     if first >= bytes.len() || !(bytes[first].is_ascii_digit() || bytes[first] == b'(') {
         return None;
     }
-    if !boundary_before(bytes, start)
+    if !(boundary_before(bytes, start) || after_contact_word(text, start))
         || start > 0 && matches!(bytes[start - 1], b'/' | b'-' | b'+')
         // After a decimal point or a thousands separator (`3.14159265`), not after a dot
         // that ends a word (`MOMO.0867256447`).
@@ -179,6 +188,20 @@ fn candidate(bytes: &[u8], start: usize) -> Option<Candidate> {
         return None;
     }
     Some(Candidate { start, end, plus, digits, groups })
+}
+
+/// Whether the letters right before `at` are a whole word of [`CONTACT_WORDS`].
+fn after_contact_word(text: &str, at: usize) -> bool {
+    let before = &text[..at];
+    let Some((from, _)) = before.char_indices().rev().take_while(|&(_, c)| c.is_alphabetic()).last() else {
+        return false;
+    };
+    if !boundary_before(before.as_bytes(), from) || at - from > 16 {
+        return false;
+    }
+    let word: String =
+        before[from..].chars().map(|c| if matches!(c, 'đ' | 'Đ') { 'd' } else { c.to_ascii_lowercase() }).collect();
+    CONTACT_WORDS.contains(&word.as_str())
 }
 
 /// Units glued to a number (`500k`, `20tr`) still end the run; the caller rejects them.
@@ -325,6 +348,20 @@ mod tests {
         assert_eq!(phones("whatsapp +852 9123 4567", Language::En), ["+85291234567"]);
         assert_eq!(phones("1 3 8 1 2 3 4 5 6 7 8", Language::ZhHans), ["+8613812345678"]);
         assert_eq!(canonical("+84 912-345-678", Language::En).unwrap().0, "+84912345678");
+    }
+
+    #[test]
+    fn numbers_glued_to_a_contact_word() {
+        assert_eq!(phones("LH0912345678 de nhan qua", Language::Vi), ["+84912345678"]);
+        assert_eq!(phones("SĐT0912345678", Language::Vi), ["+84912345678"]);
+        assert_eq!(phones("ĐT:0912345678, zalo0987654321", Language::Vi), ["+84912345678", "+84987654321"]);
+        assert_eq!(phones("call(415) 555-2671 tonight", Language::En), ["+14155552671"]);
+        assert_eq!(phones("Tel+852 9123 4567", Language::ZhHant), ["+85291234567"]);
+        // Other letters glued to digits are codes, not phone numbers.
+        for text in ["mã SP0912345678", "ref ABC0912345678", "id0912345678", "recall0912345678", "sdtx0912345678"] {
+            assert!(phones(text, Language::Vi).is_empty(), "{text}");
+            assert!(phones(text, Language::En).is_empty(), "{text}");
+        }
     }
 
     #[test]
