@@ -196,8 +196,12 @@ fn the_writers_own_pictures_are_no_threat() {
     let lex = Lexicon::default_lexicon();
     for text in [
         "send me a link i dont have pics of me naked on the internet",
-        "i never post photos of me online",
-        "dont share videos of me with your friends ok",
+        "i will post pics of me at the beach on facebook",
+        "我把我的照片发到朋友圈了",
+        "我把我的視頻發到朋友圈了",
+        "내 사진 인스타에 올렸어",
+        "mình vừa đăng ảnh của mình lên facebook",
+        "minh gui video cua minh cho ban be xem roi",
     ] {
         let found = tactics(&lex, text);
         assert!(!found.contains(&ThreatExposure), "{text:?} gave {found:?}");
@@ -205,6 +209,9 @@ fn the_writers_own_pictures_are_no_threat() {
     for text in [
         "send me money or i post pics of u naked on the internet",
         "pay now or i will send the video of you naked to your family",
+        "不给钱就把你的视频发给你所有朋友",
+        "돈 안 보내면 너 영상 친구들한테 다 뿌린다",
+        "khong chuyen tien tao se gui video cua may cho ban be",
     ] {
         let found = tactics(&lex, text);
         assert!(found.contains(&ThreatExposure), "{text:?} gave {found:?}");

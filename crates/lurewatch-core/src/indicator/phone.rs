@@ -46,8 +46,8 @@ const CODE_WORDS: &[&str] = &[
 ];
 
 /// Words a number may be written straight after (`LH0912345678`, `SĐT0912345678`,
-/// `call0412345678`): they say it is a phone number, so no space is needed between them.
-/// Compared in lower case with `đ` read as `d`.
+/// `call(415) 555-2671`): they say it is a phone number, so no space is needed between them.
+/// Compared in lower case with `đ` read as `d`; none is longer than eight letters.
 const CONTACT_WORDS: &[&str] = &[
     "tel", "phone", "call", "cell", "mobile", "mob", "hotline", "sms", "text", "whatsapp", "viber", "zalo", "zl",
     "sdt", "dt", "lh", "dd",
@@ -192,11 +192,12 @@ fn candidate(text: &str, start: usize) -> Option<Candidate> {
 
 /// Whether the letters right before `at` are a whole word of [`CONTACT_WORDS`].
 fn after_contact_word(text: &str, at: usize) -> bool {
+    const LONGEST: usize = 8;
     let before = &text[..at];
-    let Some((from, _)) = before.char_indices().rev().take_while(|&(_, c)| c.is_alphabetic()).last() else {
-        return false;
-    };
-    if !boundary_before(before.as_bytes(), from) || at - from > 16 {
+    // One letter more than the longest word is enough to know it is not one.
+    let letters = before.char_indices().rev().take_while(|&(_, c)| c.is_alphabetic()).take(LONGEST + 1);
+    let Some((count, (from, _))) = letters.enumerate().last() else { return false };
+    if count >= LONGEST || !boundary_before(before.as_bytes(), from) {
         return false;
     }
     let word: String =
