@@ -166,6 +166,11 @@ fn every_kind_in_every_language_through_the_engine() {
             &["amount 500 USD", "gift_card gift_card:steam", "handle telegram:hot_jenny99"],
         ),
         ("snap jenny22 ok", &["handle snapchat:jenny22"]),
+        // A link to an IPv6 host, and a bare IPv6 address written out in full.
+        (
+            "install http://[2a01:4f8:c17:2e5::1]/live.apk or 2a01:04f8:0c17:02e5:0000:0000:0000:0002",
+            &["url [2a01:4f8:c17:2e5::1]/live.apk", "ip 2a01:4f8:c17:2e5::1", "ip 2a01:4f8:c17:2e5::2"],
+        ),
         // Korean.
         (
             "카톡 아이디 kim_99 로 와. 300만원 보내 계좌 110-123-456789",
@@ -195,6 +200,8 @@ fn near_misses_name_no_phone_card_or_address() {
         "upgrade to version 10.0.19045.1 and v8.8.8.8",
         "Mã đơn hàng 4111111111111112 đã giao",
         "수업료 300,000원 입금 부탁드립니다",
+        "회의는 20:30:15에 시작, 점수 2:1",
+        "MAC 00:1a:2b:3c:4d:5e, router fe80::1",
     ] {
         let (_, got) = conversation_indicators(&[("x", text)]);
         assert!(

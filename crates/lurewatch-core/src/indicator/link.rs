@@ -14,7 +14,7 @@
 //!   `open.kakao.com/o/…`, `line.me/ti/p/~id`, `instagram.com/name`, `paypal.me/name`,
 //!   `qr.alipay.com/…` and others.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use linkify::{LinkFinder, LinkKind};
 use url::{Host, Url};
@@ -100,6 +100,7 @@ impl Links {
     /// Appends the links and e-mail addresses in the prepared text.
     pub(crate) fn extract(&self, ctx: &Ctx<'_>, out: &mut Vec<Found>) {
         let text = ctx.text;
+        bracketed_links(ctx, out);
         if !text.bytes().any(|b| matches!(b, b'.' | b'@')) {
             return;
         }
@@ -115,6 +116,23 @@ impl Links {
                 LinkKind::Url => url(ctx, link.as_str(), span, out),
                 _ => {}
             }
+        }
+    }
+}
+
+/// Links to an IPv6 host (`http://[2a01:4f8::1]:8080/x.apk`), which the link finder does
+/// not read: from the scheme to the first space, less the punctuation that ends a sentence.
+fn bracketed_links(ctx: &Ctx<'_>, out: &mut Vec<Found>) {
+    let bytes = ctx.text.as_bytes();
+    for at in memchr::memmem::find_iter(bytes, b"://[") {
+        let start = at - bytes[..at].iter().rev().take_while(|b| b.is_ascii_alphabetic()).count();
+        let len = bytes[at..].iter().take_while(|&&b| b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'"')).count();
+        let mut end = at + len;
+        while end > at && matches!(bytes[end - 1], b'.' | b',' | b';' | b':' | b'!' | b'?' | b')' | b'\'') {
+            end -= 1;
+        }
+        if start < at {
+            url(ctx, &ctx.text[start..end], (start, end), out);
         }
     }
 }
@@ -136,7 +154,11 @@ fn url(ctx: &Ctx<'_>, raw: &str, span: (usize, usize), out: &mut Vec<Found>) {
             out.push(Found::new(IndicatorKind::Ip, ip.to_string(), span));
             ip.to_string()
         }
-        _ => return,
+        Some(Host::Ipv6(ip)) => {
+            out.push(Found::new(IndicatorKind::Ip, ip.to_string(), span));
+            format!("[{ip}]")
+        }
+        None => return,
     };
     let registrable = if parsed.host().is_some_and(|h| matches!(h, Host::Domain(_))) {
         let Some(suffix) = psl::suffix(host.as_bytes()) else { return };
@@ -238,14 +260,24 @@ fn account_in_link(ctx: &Ctx<'_>, host: &str, path: &str, span: (usize, usize)) 
 /// Words before a dotted number that make it a version, not an address.
 const VERSION_WORDS: &[&str] = &["version", "ver", "build", "release", "v", "版本", "버전", "phiên bản", "phien ban"];
 
-/// Appends bare IPv4 addresses that are reachable on the internet; private, loopback and
-/// documentation addresses name no one.
+/// Appends bare IP addresses that are reachable on the internet; private, loopback and
+/// documentation addresses name no one. An IPv6 address counts only in the global unicast
+/// range (`2000::/3`, written from a `2` or a `3`), so times (`20:30:15`), ratios and MAC
+/// addresses are never read as one.
 pub(crate) fn extract_ips(ctx: &Ctx<'_>, taken: &mut Vec<(usize, usize)>, out: &mut Vec<Found>) {
     let text = ctx.text;
     let bytes = text.as_bytes();
     let mut read_to = 0;
     for &at in ctx.digit_runs {
-        if at < read_to || !boundary_before(bytes, at) || at > 0 && bytes[at - 1] == b'.' {
+        if at < read_to || !boundary_before(bytes, at) || at > 0 && matches!(bytes[at - 1], b'.' | b':') {
+            continue;
+        }
+        if let Some((end, ip)) = ipv6_at(bytes, at) {
+            read_to = end;
+            if !overlaps(taken, at, end) {
+                taken.push((at, end));
+                out.push(Found::new(IndicatorKind::Ip, ip.to_string(), (at, end)));
+            }
             continue;
         }
         let end = at + bytes[at..].iter().take_while(|b| b.is_ascii_digit() || **b == b'.').count();
@@ -281,6 +313,28 @@ pub(crate) fn extract_ips(ctx: &Ctx<'_>, taken: &mut Vec<(usize, usize)>, out: &
     }
 }
 
+/// A global unicast IPv6 address written at `at`, and where it ends.
+fn ipv6_at(bytes: &[u8], at: usize) -> Option<(usize, Ipv6Addr)> {
+    if !matches!(bytes[at], b'2' | b'3') {
+        return None;
+    }
+    let len = bytes[at..].iter().take_while(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.')).count();
+    // A dot after the address ends a sentence, unless an IPv4 tail (`2001:db8::1.2.3.4`) parses.
+    let mut end = at + len;
+    while end > at && bytes[end - 1] == b'.' {
+        end -= 1;
+    }
+    let s = std::str::from_utf8(&bytes[at..end]).ok()?;
+    if s.bytes().filter(|&b| b == b':').count() < 2 || !boundary_after(bytes, end) {
+        return None;
+    }
+    let ip: Ipv6Addr = s.parse().ok()?;
+    let [first, second, ..] = ip.segments();
+    let global_unicast = first & 0xe000 == 0x2000;
+    let documentation = first == 0x2001 && second == 0x0db8 || first == 0x3fff && second < 0x1000;
+    (global_unicast && !documentation).then_some((end, ip))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +344,8 @@ mod tests {
         let links = Links::new();
         let found = crate::indicator::scan(text, Language::En, |ctx, taken, out| {
             links.extract(ctx, out);
+            // As the extractor does: what a link covers is not read again.
+            taken.extend(out.iter().map(|f| (f.start as usize, f.end as usize)));
             extract_ips(ctx, taken, out);
         });
         found.into_iter().map(|f| (f.kind, f.value, f.flags)).collect()
@@ -357,5 +413,33 @@ mod tests {
             assert!(values(text).is_empty(), "{text}: {:?}", values(text));
         }
         assert_eq!(values("dns 8.8.8.8"), ["ip:8.8.8.8"]);
+    }
+
+    #[test]
+    fn ipv6_hosts_and_addresses() {
+        assert_eq!(
+            values("tải app ở http://[2a01:4F8:c17:2E5::1]:8080/live.apk nhé"),
+            ["ip:2a01:4f8:c17:2e5::1", "url:[2a01:4f8:c17:2e5::1]:8080/live.apk"]
+        );
+        assert!(
+            links("https://[2606:4700::6810:84e5]/vip")
+                .iter()
+                .any(|(k, v, _)| *k == IndicatorKind::Url && v == "[2606:4700::6810:84e5]/vip")
+        );
+        // Written out in full or shortened, one address has one key.
+        assert_eq!(values("服务器 2606:4700:0000:0000:0000:0000:6810:84E5。"), ["ip:2606:4700::6810:84e5"]);
+        assert_eq!(values("server at 2606:4700::6810:84e5."), ["ip:2606:4700::6810:84e5"]);
+        for text in [
+            "meet at 20:30:15",
+            "score 2:1 then 3:0",
+            "mac 00:1a:2b:3c:4d:5e",
+            "router fe80::1 and ::1",
+            "docs 2001:db8::1 and 3fff:0:1::2",
+            "private fd12:3456:789a::1",
+            "on 2024:11:22 at noon",
+            "v2::3 is weird",
+        ] {
+            assert!(values(text).is_empty(), "{text}: {:?}", values(text));
+        }
     }
 }

@@ -353,12 +353,13 @@ impl Extractor {
 
         // Links and e-mail first: what they cover is not read again as a number or handle.
         // A domain ends in a dot between a label and a top-level domain, which starts with a
-        // letter: `3.14`, `v1.2.3` and the dot that ends a sentence are no link.
+        // letter: `3.14`, `v1.2.3` and the dot that ends a sentence are no link. A link to an
+        // IPv6 host (`http://[2001:…]/`) may have no dot at all, but has a scheme.
         let linkish = memchr::memchr_iter(b'.', bytes).any(|i| {
             i > 0
                 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] >= 0x80)
                 && bytes.get(i + 1).is_some_and(|&c| c.is_ascii_alphabetic() || c >= 0x80)
-        });
+        }) || memchr::memmem::find(bytes, b"://[").is_some();
         if linkish {
             self.links.extract(&ctx, out);
         }
