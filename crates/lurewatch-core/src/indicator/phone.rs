@@ -46,11 +46,11 @@ const CODE_WORDS: &[&str] = &[
 ];
 
 /// Words a number may be written straight after (`LH0912345678`, `SĐT0912345678`,
-/// `call(415) 555-2671`): they say it is a phone number, so no space is needed between them.
+/// `TB0912345678` for a subscriber's number, `call(415) 555-2671`): they say it is a phone number, so no space is needed between them.
 /// Compared in lower case with `đ` read as `d`; none is longer than eight letters.
 const CONTACT_WORDS: &[&str] = &[
     "tel", "phone", "call", "cell", "mobile", "mob", "hotline", "sms", "text", "whatsapp", "viber", "zalo", "zl",
-    "sdt", "dt", "lh", "dd",
+    "sdt", "dt", "lh", "dd", "tb",
 ];
 
 /// Units after a number that make it an amount or a measure.
@@ -164,6 +164,17 @@ fn candidate(text: &str, start: usize) -> Option<Candidate> {
         }
         // Up to two separators in a row, and only when a digit follows them.
         let run = bytes[at..].iter().take(3).take_while(|&&s| matches!(s, b' ' | b'-' | b'.' | b'(' | b')')).count();
+        if run == 0
+            && matches!(b, b'>' | b'<' | b'*' | b'_' | b'|' | b'~' | b'^')
+            && bytes.get(at + 1).is_some_and(u8::is_ascii_digit)
+        {
+            // A number spelled digit by digit with a symbol between (`1>9>0>0>1>9>9>5`),
+            // written to slip past filters: checked whole at the end.
+            sep = b;
+            current = 0;
+            at += 1;
+            continue;
+        }
         if run == 0 || run > 2 || !bytes.get(at + run).is_some_and(u8::is_ascii_digit) {
             break;
         }
@@ -180,6 +191,14 @@ fn candidate(text: &str, start: usize) -> Option<Candidate> {
         at += run;
     }
     if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits.len()) {
+        return None;
+    }
+    // A symbol between digits only spells a number out: one digit each side, the same
+    // symbol throughout.
+    let spelled = |s: u8| matches!(s, b'>' | b'<' | b'*' | b'_' | b'|' | b'~' | b'^');
+    if let Some(&(_, symbol)) = groups.iter().find(|&&(_, s)| spelled(s))
+        && !groups.iter().enumerate().all(|(i, &(n, s))| n == 1 && (i == 0 || s == symbol))
+    {
         return None;
     }
     // A digit or letter right after the run: part of something longer.
@@ -355,6 +374,18 @@ mod tests {
     fn numbers_glued_to_a_contact_word() {
         assert_eq!(phones("LH0912345678 de nhan qua", Language::Vi), ["+84912345678"]);
         assert_eq!(phones("SĐT0912345678", Language::Vi), ["+84912345678"]);
+        assert_eq!(phones("Xin chuc mung TB0912345678 da trung thuong", Language::Vi), ["+84912345678"]);
+    }
+
+    #[test]
+    fn numbers_spelled_out_with_symbols() {
+        assert_eq!(phones("Lien He: 1>9>0>0>1>9>9>5 de nhan giai", Language::Vi), ["+8419001995"]);
+        assert_eq!(phones("加我 1*3*8*1*2*3*4*5*6*7*8", Language::ZhHans), ["+8613812345678"]);
+        assert_eq!(phones("call 4_1_5_5_5_5_2_6_7_1", Language::En), ["+14155552671"]);
+        // Mixed symbols, groups of more than one digit, or a list of periods are no number.
+        for text in ["1>9*0>0>1>9>9>5", "12>34>56>78", "tiết 1|2|3|4|5", "0912>345678", "a_1_2_3_4_5_6_7"] {
+            assert!(phones(text, Language::Vi).is_empty(), "{text}: {:?}", phones(text, Language::Vi));
+        }
         assert_eq!(phones("ĐT:0912345678, zalo0987654321", Language::Vi), ["+84912345678", "+84987654321"]);
         assert_eq!(phones("call(415) 555-2671 tonight", Language::En), ["+14155552671"]);
         assert_eq!(phones("Tel+852 9123 4567", Language::ZhHant), ["+85291234567"]);
