@@ -46,6 +46,7 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("en", ThreatExposure, "pay or i'll post your pics on instagram for all your followers"),
     ("en", PaymentDemand, "send $500 by gift card"),
     ("en", PaymentDemand, "pay me in bitcoin"),
+    ("en", PaymentDemand, "go buy steam cards and send me the codes"),
     ("en", Urgency, "you have 24 hours"),
     ("en", RepeatDemand, "that's not enough, send more"),
     // Simplified Chinese
@@ -71,6 +72,7 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("zh-Hans", ThreatExposure, "不给钱就把视频发给你的家人"),
     ("zh-Hans", PaymentDemand, "马上转账5000元"),
     ("zh-Hans", PaymentDemand, "扫这个收款码"),
+    ("zh-Hans", PaymentDemand, "去买京东卡，把卡密发给我"),
     ("zh-Hans", Urgency, "限你一小时内"),
     ("zh-Hans", RepeatDemand, "还不够，再转3000"),
     // Traditional Chinese and Cantonese
@@ -88,6 +90,7 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("zh-Hant", ContactsLeverage, "你的通訊錄我都有"),
     ("zh-Hant", ThreatExposure, "唔俾錢就發晒啲片俾你屋企人同朋友"),
     ("zh-Hant", PaymentDemand, "即刻轉數快俾我 HK$8,000"),
+    ("zh-Hant", PaymentDemand, "去買京東卡，影低卡密發俾我"),
     ("zh-Hant", Urgency, "快啲，限你一個鐘"),
     ("zh-Hant", RepeatDemand, "唔夠，仲要多五千"),
     // Korean

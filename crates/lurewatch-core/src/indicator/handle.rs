@@ -103,6 +103,7 @@ const SPECS: &[Spec] = &[
         false,
     ),
     spec(&["amazon gift card", "amazon card"], "amazon", GiftCard, Syntax::Mention, false),
+    spec(&["京东卡", "京東卡", "京东e卡", "京東e卡", "jd卡", "jd card"], "jd", GiftCard, Syntax::Mention, false),
     spec(&["razer gold"], "razer", GiftCard, Syntax::Mention, false),
     spec(&["문화상품권"], "cultureland", GiftCard, Syntax::Mention, false),
     spec(
@@ -433,6 +434,7 @@ mod tests {
             ("支付宝账号 13812345678", Language::ZhHans, &["alipay:+8613812345678"]),
             ("buy 3 steam cards", Language::En, &["gift_card:steam"]),
             ("去买礼品卡", Language::ZhHans, &["gift_card:gift_card"]),
+            ("去買京東卡", Language::ZhHant, &["gift_card:jd"]),
             ("mua the cao viettel", Language::Vi, &["gift_card:phone_top_up"]),
             ("dm @jenny.22 now", Language::En, &["@jenny.22"]),
         ];
