@@ -191,6 +191,150 @@ fn every_kind_in_every_language_through_the_engine() {
     }
 }
 
+/// One message per kind of indicator in each language variant, most written the way scammers
+/// hide them (full-width, spaced, defanged, glued); the test fails if a variant lacks a kind.
+#[test]
+fn every_kind_in_each_language_variant() {
+    use IndicatorKind::*;
+    /// A kind, a message, and the canonical value it must give.
+    type Case = (IndicatorKind, &'static str, &'static str);
+    let table: &[(&str, &[Case])] = &[
+        (
+            "zh-Hans",
+            &[
+                (Phone, "打我电话 １３８ １２３４ ５６７８", "+8613812345678"),
+                (Handle, "加我ＱＱ：９８７６５４３２１", "qq:987654321"),
+                (Url, "下载 hxxps://vid-chat[.]xyz/app.apk 看视频", "vid-chat.xyz/app.apk"),
+                (Domain, "下载 hxxps://vid-chat[.]xyz/app.apk 看视频", "vid-chat.xyz"),
+                (Ip, "服务器在 45.77.12.34 上", "45.77.12.34"),
+                (Email, "发到邮箱 scam.boss@163.com", "scam.boss@163.com"),
+                (BankCard, "银行卡号 6222 0212 3456 7894", "6222021234567894"),
+                (BankAccount, "收款账号：6214 8301 2345", "621483012345"),
+                (Iban, "汇到 IBAN DE89 3704 0044 0532 0130 00", "DE89370400440532013000"),
+                (PaymentHandle, "支付宝账号 13912345678", "alipay:+8613912345678"),
+                (PaymentQr, "扫这个 wxp://f2f0abcdEFGH1234_xyz 付款", "wechat_pay:wxp://f2f0abcdEFGH1234_xyz"),
+                (GiftCard, "去买京东卡，把卡密发给我", "gift_card:jd"),
+                (Crypto, "转 USDT 到 TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", "tron:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),
+                (Amount, "不给两万我就发给你所有联系人", "20000"),
+            ],
+        ),
+        (
+            "zh-Hant",
+            &[
+                (Phone, "唔俾錢就打俾你老豆，我電話 9123 4567", "+85291234567"),
+                (Handle, "加我LINE ID：mimi520", "line:mimi520"),
+                (Url, "撳 bit.ly/3AbcXyz 睇片", "bit.ly/3AbcXyz"),
+                (Domain, "去 www.live-hk[.]com/vip 登記", "live-hk.com"),
+                (Ip, "下載 http://103.21.244.9/live.apk", "103.21.244.9"),
+                (Email, "電郵 jenny.lam(at)gmail(dot)com", "jenny.lam@gmail.com"),
+                (BankCard, "卡號 6258 0712 3456 7896", "6258071234567896"),
+                (BankAccount, "帳號：012-345-678901 入數", "012345678901"),
+                (Iban, "匯款 IBAN GB82 WEST 1234 5698 7654 32", "GB82WEST12345698765432"),
+                (PaymentHandle, "轉數快 FPS ID 1234567 入數", "fps:1234567"),
+                (
+                    PaymentQr,
+                    "掃呢個 00020101021126290012hk.com.hkicl02091234567895204000053033445802HK5902NA6002HK63047C52",
+                    "emvco:hk.com.hkicl:123456789",
+                ),
+                (GiftCard, "去買蘋果卡，影低卡號俾我", "gift_card:apple"),
+                (
+                    Crypto,
+                    "俾 BTC 去 bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+                    "btc:bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+                ),
+                (Amount, "唔俾五千蚊就放上網", "5000 HKD"),
+            ],
+        ),
+        (
+            "en",
+            &[
+                (Phone, "call me at (415) 555-2671 tonight", "+14155552671"),
+                (Handle, "add me on snap jenny_22", "snapchat:jenny_22"),
+                (Url, "install from https://Evil.Example.com/live.apk", "evil.example.com/live.apk"),
+                (Domain, "install from https://Evil.Example.com/live.apk", "example.com"),
+                (Ip, "the app is on 2a01:4f8:c17:2e5::1 now", "2a01:4f8:c17:2e5::1"),
+                (Email, "email me at Jenny.Doe@Example.com", "jenny.doe@example.com"),
+                (BankCard, "card number 4111 1111 1111 1111", "4111111111111111"),
+                (BankAccount, "wire it to account no. 123456789012", "123456789012"),
+                (Iban, "IBAN: DE89 3704 0044 0532 0130 00", "DE89370400440532013000"),
+                (PaymentHandle, "send it to my cash app $jenny22", "cash_app:$jenny22"),
+                (PaymentQr, "pay with wxp://f2f0abcdEFGH1234_xyz now", "wechat_pay:wxp://f2f0abcdEFGH1234_xyz"),
+                (GiftCard, "go buy steam cards and send me the codes", "gift_card:steam"),
+                (
+                    Crypto,
+                    "pay to 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+                    "eth:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+                ),
+                (Amount, "send $500 or everyone sees it", "500 USD"),
+            ],
+        ),
+        (
+            "ko",
+            &[
+                (Phone, "돈 안 보내면 010-1234-5678 로 연락해", "+821012345678"),
+                (Handle, "카톡 아이디 kim_99 로 와", "kakao:kim_99"),
+                (Url, "이 앱 설치해 http://video-talk.kr/app.apk", "video-talk.kr/app.apk"),
+                (Domain, "이 앱 설치해 http://video-talk.kr/app.apk", "video-talk.kr"),
+                (Ip, "서버 주소 211.234.10.5 로 접속해", "211.234.10.5"),
+                (Email, "이메일 kim99@naver.com 으로 보내", "kim99@naver.com"),
+                (BankCard, "카드번호 5310 1234 5678 9019", "5310123456789019"),
+                (BankAccount, "300만원 보내 계좌 110-123-456789", "110123456789"),
+                (Iban, "IBAN DE89 3704 0044 0532 0130 00 으로 송금", "DE89370400440532013000"),
+                (PaymentHandle, "카카오페이 kim_99 로 보내", "kakaopay:kim_99"),
+                (PaymentQr, "이 QR wxp://f2f0abcdEFGH1234_xyz 로 결제해", "wechat_pay:wxp://f2f0abcdEFGH1234_xyz"),
+                (GiftCard, "문화상품권 사서 핀번호 보내", "gift_card:cultureland"),
+                (
+                    Crypto,
+                    "비트코인 bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq 로",
+                    "btc:bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+                ),
+                (Amount, "300만원 보내", "3000000 KRW"),
+            ],
+        ),
+        (
+            "vi",
+            &[
+                (Phone, "goi 0912 345 678 ngay", "+84912345678"),
+                (Handle, "ib zalo 0987 654 321 nhe", "zalo:+84987654321"),
+                (Url, "vào dichvucongg.top/vn để nhận", "dichvucongg.top/vn"),
+                (Domain, "vào dichvucongg.top/vn để nhận", "dichvucongg.top"),
+                (Ip, "truy cập 14.225.3.7 để tải app", "14.225.3.7"),
+                (Email, "gửi về mail nguyenvana@gmail.com", "nguyenvana@gmail.com"),
+                (BankCard, "số thẻ 3569 0123 4567 8900", "3569012345678900"),
+                (BankAccount, "chuyển vào STK 0123456789 Vietcombank", "0123456789"),
+                (Iban, "chuyển IBAN GB82 WEST 1234 5698 7654 32", "GB82WEST12345698765432"),
+                (PaymentHandle, "ck qua momo 0987654321 nhe", "momo:+84987654321"),
+                (
+                    PaymentQr,
+                    "quét mã 00020101021138540010A00000072701240006970436011001234567890208QRIBFTTA53037045802VN63046A15",
+                    "emvco:a000000727:970436:0123456789:QRIBFTTA",
+                ),
+                (GiftCard, "mua the cao viettel roi gui ma cho anh", "gift_card:phone_top_up"),
+                (
+                    Crypto,
+                    "chuyen usdt vao TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+                    "tron:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+                ),
+                (Amount, "chuyển 20 triệu ngay", "20000000 VND"),
+            ],
+        ),
+    ];
+    let mut missed = Vec::new();
+    for (variant, cases) in table {
+        for kind in IndicatorKind::ALL {
+            assert!(cases.iter().any(|c| c.0 == *kind), "{variant}: no case for {kind}");
+        }
+        for (kind, text, want) in *cases {
+            let (_, got) = conversation_indicators(&[("x", text)]);
+            let want = format!("{kind} {want}");
+            if !got.contains(&want) {
+                missed.push(format!("{variant}: {want} not in {got:?} ({text})"));
+            }
+        }
+    }
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
+}
+
 #[test]
 fn near_misses_name_no_phone_card_or_address() {
     for text in [

@@ -114,6 +114,7 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("ko", ContactsLeverage, "영상 녹화했어 니 주소록도 다 있어"),
     ("ko", ThreatExposure, "지인들한테 영상 뿌린다"),
     ("ko", PaymentDemand, "300만원 입금해"),
+    ("ko", PaymentDemand, "문화상품권 사서 핀번호 보내"),
     ("ko", Urgency, "지금 당장 보내"),
     ("ko", RepeatDemand, "부족해 더 보내"),
     // Vietnamese, with and without diacritics

@@ -116,8 +116,8 @@ fn cards(text: &str, runs: &[usize], taken: &mut Vec<(usize, usize)>, out: &mut 
 static ACCOUNT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
-        (?: \b(?: stk | số\ tài\ khoản | so\ tai\ khoan | số\ tk | so\ tk | tk | account\ (?:number|no\.?|\#)
-             | acct(?:\ no\.?)? | a/c(?:\ no\.?)? | bank\ account )\b
+        (?: \b(?: stk | số\ tài\ khoản | so\ tai\ khoan | số\ tk | so\ tk | tk | account\ (?:number|no)
+             | acct(?:\ no)? | a/c(?:\ no)? | bank\ account )\b\.? | \baccount\ ?\#
           | 银行卡号 | 銀行卡號 | 账号 | 帳號 | 賬號 | 账户 | 帳戶 | 賬戶 | 收款账户 | 계좌번호 | 계좌 )
         \s* (?: [:：\#]\s* | (?:là|la|is|是|为|為)\s+ )?
         (?P<n> \d(?:[\ -]?\d){5,23} )",
@@ -454,6 +454,11 @@ mod tests {
         assert_eq!(run("card 4111 1111 1111 1111 thanks"), [(IndicatorKind::BankCard, "4111111111111111".into())]);
         assert!(run("order 4111111111111112").is_empty());
         assert_eq!(run("STK: 0123 456 789 Vietcombank"), [(IndicatorKind::BankAccount, "0123456789".into())]);
+        for text in
+            ["account no. 123456789012", "acct no.123456789012", "A/C No. 123456789012", "account #123456789012"]
+        {
+            assert_eq!(run(text), [(IndicatorKind::BankAccount, "123456789012".into())], "{text}");
+        }
         assert_eq!(run("收款账号：6214 8301 2345"), [(IndicatorKind::BankAccount, "621483012345".into())]);
         assert_eq!(run("계좌 110-123-456789 로"), [(IndicatorKind::BankAccount, "110123456789".into())]);
         assert_eq!(

@@ -56,7 +56,7 @@ const CONTACT_WORDS: &[&str] = &[
 /// Units after a number that make it an amount or a measure.
 const UNITS: &[&str] = &[
     "đ", "₫", "d", "vnd", "vnđ", "dong", "đồng", "k", "tr", "triệu", "trieu", "usd", "hkd", "rmb", "cny", "krw", "won",
-    "원", "元", "块", "塊", "万", "萬", "%", "gb", "mb", "kb", "km", "kg", "btc", "usdt", "eur", "ngày", "ngay",
+    "원", "元", "块", "塊", "万", "萬", "%", "gb", "mb", "kb", "km", "kg", "btc", "usdt", "eur",
 ];
 
 /// A run of digits that may be a phone number, in the prepared text.
@@ -360,6 +360,8 @@ mod tests {
         assert_eq!(phones("打俾我 9123 4567", Language::ZhHant), ["+85291234567"]);
         assert_eq!(phones("연락처 010-1234-5678", Language::Ko), ["+821012345678"]);
         assert_eq!(phones("goi 0912 345 678 nhe", Language::Vi), ["+84912345678"]);
+        // `ngay` after a number is "at once", not a count of days.
+        assert_eq!(phones("gọi 0912 345 678 ngay", Language::Vi), ["+84912345678"]);
         assert_eq!(phones("call me at (415) 555-2671", Language::En), ["+14155552671"]);
     }
 
