@@ -166,6 +166,11 @@ fn every_kind_in_every_language_through_the_engine() {
             &["amount 500 USD", "gift_card gift_card:steam", "handle telegram:hot_jenny99"],
         ),
         ("snap jenny22 ok", &["handle snapchat:jenny22"]),
+        // Dots and at signs spelled out or bracketed with spaces around.
+        ("下载 vid-chat点com/app 看片", &["url vid-chat.com/app", "domain vid-chat.com"]),
+        ("tải app ở vidchat chấm vn nhé", &["url vidchat.vn", "domain vidchat.vn"]),
+        ("email jenny [at] gmail [dot] com or go live dot xyz", &["email jenny@gmail.com", "url live.xyz"]),
+        ("write this down  jim008847 at hotmail dot com", &["email jim008847@hotmail.com"]),
         // A link to an IPv6 host, and a bare IPv6 address written out in full.
         (
             "install http://[2a01:4f8:c17:2e5::1]/live.apk or 2a01:04f8:0c17:02e5:0000:0000:0000:0002",

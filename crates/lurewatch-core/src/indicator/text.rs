@@ -45,7 +45,8 @@ impl Folded {
     pub(crate) fn fold(&mut self, original: &str, may_fold: bool) -> bool {
         self.defanged.clear();
         self.map.clear();
-        if !may_fold || !needs_folding(original.as_bytes()) {
+        let bytes = original.as_bytes();
+        if !(may_fold && needs_folding(bytes) || has_spelled_sign(bytes)) {
             return false;
         }
         self.pass.clear();
@@ -63,13 +64,31 @@ impl Folded {
         let src = self.pass.as_bytes();
         let mut at = 0;
         while at < src.len() {
-            if let Some((from, to)) = refang_at(src, at) {
+            let refang = refang_at(src, at)
+                .map(|(from, to)| (from.len(), to))
+                .or_else(|| spelled_dot_at(src, at))
+                .or_else(|| spelled_at_at(src, at));
+            if let Some((mut len, to)) = refang {
+                // A bracketed form between two words takes the spaces around it along
+                // (`jenny [at] gmail [dot] com`): nobody writes an address with them.
+                let bracketed = matches!(src[at], b'[' | b'(' | b'{') && !to.contains('/');
+                let spaced = |before: usize, after: usize| {
+                    src[before] == b' '
+                        && before > 0
+                        && src[before - 1].is_ascii_alphanumeric()
+                        && src.get(after).is_some_and(u8::is_ascii_alphanumeric)
+                };
+                if bracketed && at > 0 && spaced(at - 1, at + len + 1) && src.get(at + len) == Some(&b' ') {
+                    self.text.pop();
+                    self.map.pop();
+                    len += 1;
+                }
                 let start = self.text.len();
                 self.text.push_str(to);
                 // Every byte of the replacement points to the start of the defanged form.
                 self.map.extend(std::iter::repeat_n(self.pass_map[at], to.len()));
                 self.defanged.push((start, self.text.len()));
-                at += from.len();
+                at += len;
                 continue;
             }
             let len = utf8_len(src[at]);
@@ -142,6 +161,109 @@ fn refang_at(src: &[u8], at: usize) -> Option<(&'static str, &'static str)> {
     })
 }
 
+/// Words and characters written for the dot of a domain (`evil dot com`, `evil点com`,
+/// `evil chấm com`), read as one only between a label and a top-level domain that scams use.
+const SPELLED_DOTS: &[&str] = &[" dot ", " chấm ", " cham ", "点", "點", " 点 ", " 點 "];
+
+/// Top-level domains a spelled dot may come before: common words (`me`, `in`, `to`) are
+/// left out, so "connect the dot to …" is never a domain.
+const SPELLED_TLDS: &[&str] = &[
+    "com", "net", "org", "info", "biz", "xyz", "top", "vip", "club", "shop", "site", "online", "live", "app", "io",
+    "cc", "vn", "cn", "hk", "kr", "tw", "uk", "ru", "link", "click", "store", "fun", "icu", "cyou", "buzz",
+];
+
+/// Mail services whose name after a spelled or spaced at sign makes an e-mail address
+/// (`jim008847 at hotmail dot com`, `jenny @ gmail.com`).
+const MAIL_SERVICES: &[&str] = &[
+    "gmail",
+    "googlemail",
+    "hotmail",
+    "outlook",
+    "live",
+    "msn",
+    "yahoo",
+    "ymail",
+    "aol",
+    "icloud",
+    "me",
+    "mail",
+    "protonmail",
+    "proton",
+    "gmx",
+    "yandex",
+    "qq",
+    "163",
+    "126",
+    "sina",
+    "naver",
+    "daum",
+    "hanmail",
+    "kakao",
+];
+
+/// Whether `text` has a dot or an at sign spelled out in an address.
+fn has_spelled_sign(text: &[u8]) -> bool {
+    // The spelled forms all start with a space, `点` (E7 82 B9) or `點` (E9 BB 9E).
+    memchr::memchr3_iter(b' ', 0xe7, 0xe9, text)
+        .any(|at| spelled_dot_at(text, at).is_some() || spelled_at_at(text, at).is_some())
+}
+
+/// Words that come before "at" in plain speech (`sign up at live.com`, `log in at …`): never
+/// the account of a spelled address.
+const NOT_ACCOUNTS: &[&str] =
+    &["in", "up", "on", "me", "him", "her", "us", "them", "you", "u", "it", "this", "that", "here", "there", "email"];
+
+/// An at sign written ` at ` or ` @ ` between an account and a mail service's domain: its
+/// length and the sign it stands for. The account must look like one (a digit, `_` or `.`
+/// in it), or the whole address be spelled out (`jenny at gmail dot com`), so that "sign up
+/// at live.com" stays words.
+fn spelled_at_at(src: &[u8], at: usize) -> Option<(usize, &'static str)> {
+    if at == 0 || src[at] != b' ' || !src[at - 1].is_ascii_alphanumeric() {
+        return None;
+    }
+    let len = [" at ", " @ "].iter().find_map(|d| {
+        let end = at + d.len();
+        (end <= src.len() && src[at..end].eq_ignore_ascii_case(d.as_bytes())).then_some(d.len())
+    })?;
+    let rest = &src[at + len..];
+    let name = rest.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+    if !MAIL_SERVICES.iter().any(|m| rest[..name].eq_ignore_ascii_case(m.as_bytes())) {
+        return None;
+    }
+    let spelled_dot = spelled_dot_at(src, at + len + name).is_some();
+    if !(spelled_dot || rest.get(name) == Some(&b'.')) {
+        return None;
+    }
+    let account_len = src[..at].iter().rev().take_while(|b| b.is_ascii_alphanumeric() || b"._-".contains(b)).count();
+    let account = &src[at - account_len..at];
+    let marked = account.iter().any(|b| b.is_ascii_digit() || b"._-".contains(b));
+    let plain_word = NOT_ACCOUNTS.iter().any(|w| account.eq_ignore_ascii_case(w.as_bytes()));
+    (marked || spelled_dot && !plain_word).then_some((len, "@"))
+}
+
+/// A dot spelled out at `at`: its length and the dot it stands for.
+fn spelled_dot_at(src: &[u8], at: usize) -> Option<(usize, &'static str)> {
+    let first = match *src.get(at)? {
+        b' ' => *src.get(at + 1)?,
+        b => b,
+    };
+    if at == 0 || !src[at - 1].is_ascii_alphanumeric() || !matches!(first, b'd' | b'D' | b'c' | b'C' | 0xe7 | 0xe9) {
+        return None;
+    }
+    // The label holds a letter: `2点` is two o'clock.
+    if !src[..at].iter().rev().take_while(|b| b.is_ascii_alphanumeric() || **b == b'-').any(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let len = SPELLED_DOTS.iter().find_map(|d| {
+        let end = at + d.len();
+        (end <= src.len() && src[at..end].eq_ignore_ascii_case(d.as_bytes())).then_some(d.len())
+    })?;
+    let rest = &src[at + len..];
+    let word = rest.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+    let tld = &rest[..word];
+    SPELLED_TLDS.iter().any(|t| tld.eq_ignore_ascii_case(t.as_bytes())).then_some((len, "."))
+}
+
 fn utf8_len(lead: u8) -> usize {
     match lead {
         0..=0x7f => 1,
@@ -183,6 +305,44 @@ mod tests {
         assert_eq!(f.as_str(), "QQ:12345");
         let (a, b) = f.original(3, 8);
         assert_eq!(&s[a..b], "１２３４５");
+    }
+
+    #[test]
+    fn spelled_dots_and_spaced_brackets() {
+        for (s, want) in [
+            ("go evil dot com/a.apk", "go evil.com/a.apk"),
+            ("vào evil chấm vn nhé", "vào evil.vn nhé"),
+            ("vao evil cham top", "vao evil.top"),
+            ("下载 evil点com/app", "下载 evil.com/app"),
+            ("網址 evil 點 com", "網址 evil.com"),
+            ("mail jenny [at] gmail [dot] com", "mail jenny@gmail.com"),
+            ("mail Jenny (at) Gmail (dot) COM", "mail Jenny@Gmail.COM"),
+            ("write this down  jim008847 at hotmail dot com", "write this down  jim008847@hotmail.com"),
+            ("msn: jenny_22 @ live.com", "msn: jenny_22@live.com"),
+        ] {
+            let f = folded(s);
+            assert_eq!(f.as_str(), want, "{s}");
+            let end = want.len();
+            let (a, b) = f.original(0, end);
+            assert_eq!((a, b), (0, s.len()), "{s}");
+        }
+        // Spelled words that are no domain: a polka dot dress, the dot to the left, 一点点.
+        for s in ["a polka dot dress", "connect the dot to me", "一点com都不懂", "dot com bubble", "2点com"] {
+            assert!(!folded(s).as_str().contains('.'), "{s}");
+        }
+        // An at sign needs a mail service and an account that looks like one.
+        for s in [
+            "meet at gmail office",
+            "look at the mail",
+            "sign up at live.com",
+            "log in at gmail dot com",
+            "jenny at gmail.com",
+            "jenny_22 at gmail",
+            "jenny_22 at gmail dot",
+            "jenny_22 at ",
+        ] {
+            assert!(!folded(s).as_str().contains('@'), "{s}");
+        }
     }
 
     #[test]
