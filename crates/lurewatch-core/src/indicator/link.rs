@@ -122,11 +122,17 @@ impl Links {
 
 /// Links to an IPv6 host (`http://[2a01:4f8::1]:8080/x.apk`), which the link finder does
 /// not read: from the scheme to the first space, less the punctuation that ends a sentence.
+/// Linear: a message of `://[` repeated reads each byte once.
 fn bracketed_links(ctx: &Ctx<'_>, out: &mut Vec<Found>) {
     let bytes = ctx.text.as_bytes();
+    let mut read_to = 0;
     for at in memchr::memmem::find_iter(bytes, b"://[") {
+        if at < read_to {
+            continue;
+        }
         let start = at - bytes[..at].iter().rev().take_while(|b| b.is_ascii_alphabetic()).count();
         let len = bytes[at..].iter().take_while(|&&b| b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'"')).count();
+        read_to = at + len;
         let mut end = at + len;
         while end > at && matches!(bytes[end - 1], b'.' | b',' | b';' | b':' | b'!' | b'?' | b')' | b'\'') {
             end -= 1;
@@ -413,6 +419,12 @@ mod tests {
             assert!(values(text).is_empty(), "{text}: {:?}", values(text));
         }
         assert_eq!(values("dns 8.8.8.8"), ["ip:8.8.8.8"]);
+    }
+
+    #[test]
+    fn hostile_bracketed_links_are_read_in_linear_time() {
+        // Every `://[` of one long token would otherwise read the rest of it again.
+        assert!(values(&"a://[".repeat(40_000)).is_empty());
     }
 
     #[test]

@@ -46,7 +46,8 @@ const CODE_WORDS: &[&str] = &[
 ];
 
 /// Words a number may be written straight after (`LH0912345678`, `SĐT0912345678`,
-/// `TB0912345678` for a subscriber's number, `call(415) 555-2671`): they say it is a phone number, so no space is needed between them.
+/// `TB0912345678` for a subscriber's number, `call(415) 555-2671`): they say it is a phone
+/// number, so no space is needed between them.
 /// Compared in lower case with `đ` read as `d`; none is longer than eight letters.
 const CONTACT_WORDS: &[&str] = &[
     "tel", "phone", "call", "cell", "mobile", "mob", "hotline", "sms", "text", "whatsapp", "viber", "zalo", "zl",
@@ -164,10 +165,7 @@ fn candidate(text: &str, start: usize) -> Option<Candidate> {
         }
         // Up to two separators in a row, and only when a digit follows them.
         let run = bytes[at..].iter().take(3).take_while(|&&s| matches!(s, b' ' | b'-' | b'.' | b'(' | b')')).count();
-        if run == 0
-            && matches!(b, b'>' | b'<' | b'*' | b'_' | b'|' | b'~' | b'^')
-            && bytes.get(at + 1).is_some_and(u8::is_ascii_digit)
-        {
+        if run == 0 && spells_digits(b) && bytes.get(at + 1).is_some_and(u8::is_ascii_digit) {
             // A number spelled digit by digit with a symbol between (`1>9>0>0>1>9>9>5`),
             // written to slip past filters: checked whole at the end.
             sep = b;
@@ -195,8 +193,7 @@ fn candidate(text: &str, start: usize) -> Option<Candidate> {
     }
     // A symbol between digits only spells a number out: one digit each side, the same
     // symbol throughout.
-    let spelled = |s: u8| matches!(s, b'>' | b'<' | b'*' | b'_' | b'|' | b'~' | b'^');
-    if let Some(&(_, symbol)) = groups.iter().find(|&&(_, s)| spelled(s))
+    if let Some(&(_, symbol)) = groups.iter().find(|&&(_, s)| spells_digits(s))
         && !groups.iter().enumerate().all(|(i, &(n, s))| n == 1 && (i == 0 || s == symbol))
     {
         return None;
@@ -207,6 +204,11 @@ fn candidate(text: &str, start: usize) -> Option<Candidate> {
         return None;
     }
     Some(Candidate { start, end, plus, digits, groups })
+}
+
+/// Symbols written between the digits of a number to slip past filters (`1>9>0>0`).
+fn spells_digits(b: u8) -> bool {
+    matches!(b, b'>' | b'<' | b'*' | b'_' | b'|' | b'~' | b'^')
 }
 
 /// Whether the letters right before `at` are a whole word of [`CONTACT_WORDS`].

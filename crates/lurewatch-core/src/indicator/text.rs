@@ -156,9 +156,12 @@ fn refang_at(src: &[u8], at: usize) -> Option<(&'static str, &'static str)> {
     if !matches!(b, b'[' | b'(' | b'{' | b'h' | b'H') {
         return None;
     }
-    REFANG.iter().copied().find(|(from, _)| {
-        src.len() - at >= from.len() && src[at..at + from.len()].eq_ignore_ascii_case(from.as_bytes())
-    })
+    REFANG.iter().copied().find(|(from, _)| starts_with_ignoring_case(&src[at..], from))
+}
+
+/// Whether `bytes` starts with `prefix`, ASCII case aside.
+fn starts_with_ignoring_case(bytes: &[u8], prefix: &str) -> bool {
+    bytes.len() >= prefix.len() && bytes[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
 /// Words and characters written for the dot of a domain (`evil dot com`, `evil点com`,
@@ -221,10 +224,7 @@ fn spelled_at_at(src: &[u8], at: usize) -> Option<(usize, &'static str)> {
     if at == 0 || src[at] != b' ' || !src[at - 1].is_ascii_alphanumeric() {
         return None;
     }
-    let len = [" at ", " @ "].iter().find_map(|d| {
-        let end = at + d.len();
-        (end <= src.len() && src[at..end].eq_ignore_ascii_case(d.as_bytes())).then_some(d.len())
-    })?;
+    let len = [" at ", " @ "].iter().find(|d| starts_with_ignoring_case(&src[at..], d))?.len();
     let rest = &src[at + len..];
     let name = rest.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
     if !MAIL_SERVICES.iter().any(|m| rest[..name].eq_ignore_ascii_case(m.as_bytes())) {
@@ -243,21 +243,22 @@ fn spelled_at_at(src: &[u8], at: usize) -> Option<(usize, &'static str)> {
 
 /// A dot spelled out at `at`: its length and the dot it stands for.
 fn spelled_dot_at(src: &[u8], at: usize) -> Option<(usize, &'static str)> {
-    let first = match *src.get(at)? {
-        b' ' => *src.get(at + 1)?,
-        b => b,
-    };
-    if at == 0 || !src[at - 1].is_ascii_alphanumeric() || !matches!(first, b'd' | b'D' | b'c' | b'C' | 0xe7 | 0xe9) {
+    // A space or the lead byte of `点`/`點` only: the label is then read back to the word's
+    // start once per word, not once per byte.
+    let b = *src.get(at)?;
+    let first = if b == b' ' { *src.get(at + 1)? } else { b };
+    if at == 0
+        || !matches!(b, b' ' | 0xe7 | 0xe9)
+        || !src[at - 1].is_ascii_alphanumeric()
+        || !matches!(first, b'd' | b'D' | b'c' | b'C' | 0xe7 | 0xe9)
+    {
         return None;
     }
     // The label holds a letter: `2点` is two o'clock.
     if !src[..at].iter().rev().take_while(|b| b.is_ascii_alphanumeric() || **b == b'-').any(u8::is_ascii_alphabetic) {
         return None;
     }
-    let len = SPELLED_DOTS.iter().find_map(|d| {
-        let end = at + d.len();
-        (end <= src.len() && src[at..end].eq_ignore_ascii_case(d.as_bytes())).then_some(d.len())
-    })?;
+    let len = SPELLED_DOTS.iter().find(|d| starts_with_ignoring_case(&src[at..], d))?.len();
     let rest = &src[at + len..];
     let word = rest.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
     let tld = &rest[..word];
@@ -343,6 +344,15 @@ mod tests {
         ] {
             assert!(!folded(s).as_str().contains('@'), "{s}");
         }
+    }
+
+    #[test]
+    fn hostile_runs_fold_in_linear_time() {
+        // A long word of the letter a spelled dot starts with: each byte is read a bounded
+        // number of times (reading the word back from every byte would take minutes).
+        let word = "d".repeat(200_000);
+        let f = folded(&format!("{word}[.]com {word} dot com"));
+        assert!(f.as_str().ends_with("d.com"));
     }
 
     #[test]
