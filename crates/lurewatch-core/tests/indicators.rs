@@ -4,6 +4,7 @@
 //! `cargo test -p lurewatch-core --test indicators -- --nocapture` prints the figures.
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 use lurewatch_core::Language;
 use lurewatch_core::indicator::{Extractor, Found, IndicatorKind, crypto};
@@ -138,7 +139,9 @@ fn vietnamese_sms_urls_and_phone_numbers_match_the_hand_labels() {
 
 /// The indicators an engine reports for one conversation, as `kind value` strings.
 fn conversation_indicators(messages: &[(&str, &str)]) -> (lurewatch_core::Assessment, Vec<String>) {
-    let engine = lurewatch_core::Engine::new();
+    // One engine for every case: compiling the lexicons is the slow part.
+    static ENGINE: LazyLock<lurewatch_core::Engine> = LazyLock::new(lurewatch_core::Engine::new);
+    let engine = &*ENGINE;
     let a = engine.assess("t", messages.iter().map(|&(s, t)| lurewatch_core::Message::new(s, t)));
     let keys = a.indicators.iter().map(|i| format!("{} {}", i.found.kind, i.found.value)).collect();
     (a, keys)
