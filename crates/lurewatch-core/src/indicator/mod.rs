@@ -340,7 +340,7 @@ impl Extractor {
     ) {
         let first = out.len();
         let seen = Seen::of(text.as_bytes());
-        let folded = scratch.folded.fold(text, seen.may_fold);
+        let folded = scratch.folded.fold(text, seen.may_fold, seen.spelled);
         let prepared = if folded { scratch.folded.as_str() } else { text };
         let bytes = prepared.as_bytes();
         let seen = if folded { Seen::of(bytes) } else { seen };
@@ -408,7 +408,7 @@ fn colon_before_value(b: &[u8]) -> bool {
 
 /// What one pass over a message's bytes tells the extractors about whether to run.
 #[derive(Debug, Clone, Copy, Default)]
-struct Seen {
+pub(crate) struct Seen {
     /// An ASCII digit.
     digit: bool,
     /// `@`, `_` or `$`: handles, cashtags.
@@ -420,16 +420,23 @@ struct Seen {
     /// A byte that starts something to fold: a full-width form or ideographic full stop
     /// (0xEF, 0xE3), a bracket of a defanged dot, the `x` of `hxxp`.
     may_fold: bool,
+    /// A dot or an at sign spelled out in an address (`evil dot com`, `jim_88 at hotmail.com`).
+    pub(crate) spelled: bool,
 }
 
 impl Seen {
-    fn of(bytes: &[u8]) -> Seen {
+    pub(crate) fn of(bytes: &[u8]) -> Seen {
         let mut classes = 0u8;
         let mut digits = 0;
-        for &b in bytes {
+        let mut spelled = false;
+        for (i, &b) in bytes.iter().enumerate() {
             let class = CLASS[b as usize];
             classes |= class;
             digits += usize::from(class & 1);
+            // A spelled sign (`evil dot com`) is checked where it may end: a few letters.
+            if class & 32 != 0 && !spelled {
+                spelled = text::spelled_sign_ending_at(bytes, i);
+            }
         }
         Seen {
             digit: classes & 1 != 0,
@@ -437,11 +444,13 @@ impl Seen {
             han: classes & 8 != 0,
             digits,
             may_fold: classes & 16 != 0,
+            spelled,
         }
     }
 }
 
-/// Byte classes for [`Seen`]: 1 digit, 2 sign, 8 lead byte of Han, 16 may start a fold.
+/// Byte classes for [`Seen`]: 1 digit, 2 sign, 8 lead byte of Han, 16 may start a fold,
+/// 32 may end a spelled sign.
 const CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
@@ -455,6 +464,9 @@ const CLASS: [u8; 256] = {
             0xef => 16,
             _ => 0,
         };
+        if text::ends_spelled_sign(b as u8) {
+            t[b] |= 32;
+        }
         b += 1;
     }
     t

@@ -42,11 +42,10 @@ impl Folded {
     /// Prepares `original`; `false` when there is nothing to fold (most messages), and the
     /// original text is to be read as it is. `may_fold`: whether the caller saw a byte that
     /// can start something to fold; without one nothing is searched.
-    pub(crate) fn fold(&mut self, original: &str, may_fold: bool) -> bool {
+    pub(crate) fn fold(&mut self, original: &str, may_fold: bool, spelled: bool) -> bool {
         self.defanged.clear();
         self.map.clear();
-        let bytes = original.as_bytes();
-        if !(may_fold && needs_folding(bytes) || has_spelled_sign(bytes)) {
+        if !(spelled || may_fold && needs_folding(original.as_bytes())) {
             return false;
         }
         self.pass.clear();
@@ -204,12 +203,61 @@ const MAIL_SERVICES: &[&str] = &[
     "kakao",
 ];
 
-/// Whether `text` has a dot or an at sign spelled out in an address.
-fn has_spelled_sign(text: &[u8]) -> bool {
-    // The spelled forms all start with a space, `点` (E7 82 B9) or `點` (E9 BB 9E).
-    memchr::memchr3_iter(b' ', 0xe7, 0xe9, text)
-        .any(|at| spelled_dot_at(text, at).is_some() || spelled_at_at(text, at).is_some())
+/// How spelled signs end, as the last four bytes up to a byte (ASCII letters in lower case,
+/// every byte with bit 5 set): the value, the mask of the bytes compared, and how many bytes
+/// before the end the sign starts. Each ends on a byte of [`ends_spelled_sign`].
+const SPELLED_ENDS: [(u32, u32, usize); 7] = [
+    (u32::from_be_bytes(*b" dot"), u32::MAX, 3),
+    (u32::from_be_bytes(*b"cham"), u32::MAX, 4),
+    // `chấ` (63 68 E1 BA), of `chấm`.
+    (u32::from_be_bytes([b'c', b'h', 0xe1, 0xba]), u32::MAX, 3),
+    // `点` (E7 82 B9) and `點` (E9 BB 9E), with bit 5 set.
+    (0x00e7_a2b9, 0x00ff_ffff, 2),
+    (0x00e9_bbbe, 0x00ff_ffff, 2),
+    (u32::from_be_bytes([0, b' ', b'a', b't']), 0x00ff_ffff, 2),
+    (u32::from_be_bytes([0, 0, b' ', b'@' | 0x20]), 0x0000_ffff, 1),
+];
+
+/// Whether a spelled sign may end on byte `b`: the last bytes of [`SPELLED_ENDS`].
+pub(crate) const fn ends_spelled_sign(b: u8) -> bool {
+    matches!(b, b't' | b'T' | b'm' | b'M' | 0xba | 0xb9 | 0x9e | b'@')
 }
+
+/// Whether a dot or an at sign is spelled out in an address that ends on byte `i` (one of
+/// [`ends_spelled_sign`]). Inlined into the caller's loop: the byte before rules out nearly
+/// every `t` and `m` of ordinary text.
+#[inline]
+pub(crate) fn spelled_sign_ending_at(bytes: &[u8], i: usize) -> bool {
+    let Some(&before) = i.checked_sub(1).and_then(|k| bytes.get(k)) else { return false };
+    let before = before | 0x20;
+    let possible = match bytes[i] | 0x20 {
+        b't' => before == b'o' || before == b'a',
+        b'm' => before == b'a',
+        0xba => before == 0xe1,
+        0xb9 => before == 0xa2,
+        0xbe => before == 0xbb,
+        0x60 => before == b' ',
+        _ => false,
+    };
+    possible && spelled_sign_at_window(bytes, i)
+}
+
+#[inline(never)]
+fn spelled_sign_at_window(bytes: &[u8], i: usize) -> bool {
+    let window = bytes[i.saturating_sub(3)..=i].iter().fold(0u32, |w, &b| w << 8 | u32::from(b | 0x20));
+    let Some(&(_, _, back)) = SPELLED_ENDS.iter().find(|&&(end, mask, _)| window & mask == end) else {
+        return false;
+    };
+    let Some(start) = i.checked_sub(back) else { return false };
+    // The sign's first byte, or the space before it (` chấm `, ` 点 `).
+    [Some(start), start.checked_sub(1)]
+        .into_iter()
+        .flatten()
+        .any(|at| spelled_dot_at(bytes, at).is_some() || spelled_at_at(bytes, at).is_some())
+}
+
+/// An at sign written out or with spaces around it.
+const SPELLED_ATS: [&str; 2] = [" at ", " @ "];
 
 /// Words that come before "at" in plain speech (`sign up at live.com`, `log in at …`): never
 /// the account of a spelled address.
@@ -224,7 +272,7 @@ fn spelled_at_at(src: &[u8], at: usize) -> Option<(usize, &'static str)> {
     if at == 0 || src[at] != b' ' || !src[at - 1].is_ascii_alphanumeric() {
         return None;
     }
-    let len = [" at ", " @ "].iter().find(|d| starts_with_ignoring_case(&src[at..], d))?.len();
+    let len = SPELLED_ATS.iter().find(|d| starts_with_ignoring_case(&src[at..], d))?.len();
     let rest = &src[at + len..];
     let name = rest.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
     if !MAIL_SERVICES.iter().any(|m| rest[..name].eq_ignore_ascii_case(m.as_bytes())) {
@@ -293,7 +341,7 @@ mod tests {
 
     fn folded(s: &str) -> Folded {
         let mut f = Folded::default();
-        if !f.fold(s, true) {
+        if !f.fold(s, true, crate::indicator::Seen::of(s.as_bytes()).spelled) {
             f.text = s.to_owned();
         }
         f
