@@ -11,7 +11,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
-use super::{Ctx, Found, IndicatorKind, boundary_after, boundary_before, phone};
+use super::{Ctx, Found, IndicatorKind, boundary_after, boundary_before, phone, starts_with_ignoring_case};
 
 /// How a platform writes its account names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -299,10 +299,7 @@ fn account_after(ctx: &Ctx<'_>, at: usize, spec: &Spec) -> Option<Found> {
             continue;
         }
         let filler = FILLERS.iter().find(|(w, _)| {
-            rest.len() >= w.len()
-                && rest.is_char_boundary(w.len())
-                && rest[..w.len()].eq_ignore_ascii_case(w)
-                && (!w.is_ascii() || boundary_after(bytes, i + w.len()))
+            starts_with_ignoring_case(rest.as_bytes(), w) && (!w.is_ascii() || boundary_after(bytes, i + w.len()))
         });
         match filler {
             Some((w, marks)) => {

@@ -477,6 +477,11 @@ pub(crate) fn overlaps(taken: &[(usize, usize)], start: usize, end: usize) -> bo
     taken.iter().any(|&(s, e)| s < end && start < e)
 }
 
+/// Whether `bytes` starts with `prefix`, ASCII case aside.
+pub(crate) fn starts_with_ignoring_case(bytes: &[u8], prefix: &str) -> bool {
+    bytes.len() >= prefix.len() && bytes[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
 /// Whether the byte before `at` ends a word (start of text, or not a letter, digit or `_`).
 pub(crate) fn boundary_before(text: &[u8], at: usize) -> bool {
     at == 0 || !(text[at - 1].is_ascii_alphanumeric() || text[at - 1] == b'_')

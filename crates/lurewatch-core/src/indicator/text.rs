@@ -4,6 +4,8 @@
 //! Unlike the tactic normalisation, case, digits and punctuation are kept: crypto addresses
 //! and handles are case-sensitive and every digit of a number matters.
 
+use super::starts_with_ignoring_case;
+
 /// A message prepared for extraction.
 #[derive(Debug, Default)]
 pub(crate) struct Folded {
@@ -70,14 +72,13 @@ impl Folded {
             if let Some((mut len, to)) = refang {
                 // A bracketed form between two words takes the spaces around it along
                 // (`jenny [at] gmail [dot] com`): nobody writes an address with them.
-                let bracketed = matches!(src[at], b'[' | b'(' | b'{') && !to.contains('/');
-                let spaced = |before: usize, after: usize| {
-                    src[before] == b' '
-                        && before > 0
-                        && src[before - 1].is_ascii_alphanumeric()
-                        && src.get(after).is_some_and(u8::is_ascii_alphanumeric)
-                };
-                if bracketed && at > 0 && spaced(at - 1, at + len + 1) && src.get(at + len) == Some(&b' ') {
+                let between_words = matches!(src[at], b'[' | b'(' | b'{')
+                    && at >= 2
+                    && src[at - 1] == b' '
+                    && src[at - 2].is_ascii_alphanumeric()
+                    && src.get(at + len) == Some(&b' ')
+                    && src.get(at + len + 1).is_some_and(u8::is_ascii_alphanumeric);
+                if between_words {
                     self.text.pop();
                     self.map.pop();
                     len += 1;
@@ -158,11 +159,6 @@ fn refang_at(src: &[u8], at: usize) -> Option<(&'static str, &'static str)> {
     REFANG.iter().copied().find(|(from, _)| starts_with_ignoring_case(&src[at..], from))
 }
 
-/// Whether `bytes` starts with `prefix`, ASCII case aside.
-fn starts_with_ignoring_case(bytes: &[u8], prefix: &str) -> bool {
-    bytes.len() >= prefix.len() && bytes[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
-}
-
 /// Words and characters written for the dot of a domain (`evil dot com`, `evil点com`,
 /// `evil chấm com`), read as one only between a label and a top-level domain that scams use.
 const SPELLED_DOTS: &[&str] = &[" dot ", " chấm ", " cham ", "点", "點", " 点 ", " 點 "];
@@ -203,22 +199,9 @@ const MAIL_SERVICES: &[&str] = &[
     "kakao",
 ];
 
-/// How spelled signs end, as the last four bytes up to a byte (ASCII letters in lower case,
-/// every byte with bit 5 set): the value, the mask of the bytes compared, and how many bytes
-/// before the end the sign starts. Each ends on a byte of [`ends_spelled_sign`].
-const SPELLED_ENDS: [(u32, u32, usize); 7] = [
-    (u32::from_be_bytes(*b" dot"), u32::MAX, 3),
-    (u32::from_be_bytes(*b"cham"), u32::MAX, 4),
-    // `chấ` (63 68 E1 BA), of `chấm`.
-    (u32::from_be_bytes([b'c', b'h', 0xe1, 0xba]), u32::MAX, 3),
-    // `点` (E7 82 B9) and `點` (E9 BB 9E), with bit 5 set.
-    (0x00e7_a2b9, 0x00ff_ffff, 2),
-    (0x00e9_bbbe, 0x00ff_ffff, 2),
-    (u32::from_be_bytes([0, b' ', b'a', b't']), 0x00ff_ffff, 2),
-    (u32::from_be_bytes([0, 0, b' ', b'@' | 0x20]), 0x0000_ffff, 1),
-];
-
-/// Whether a spelled sign may end on byte `b`: the last bytes of [`SPELLED_ENDS`].
+/// Whether a spelled sign may end on byte `b`: the `t` of ` dot` and ` at`, the `m` of
+/// ` cham`, the `@` of ` @`, the last bytes of `点` (E7 82 B9), `點` (E9 BB 9E) and the
+/// `chấ` of ` chấm` (BA).
 pub(crate) const fn ends_spelled_sign(b: u8) -> bool {
     matches!(b, b't' | b'T' | b'm' | b'M' | 0xba | 0xb9 | 0x9e | b'@')
 }
@@ -242,18 +225,11 @@ pub(crate) fn spelled_sign_ending_at(bytes: &[u8], i: usize) -> bool {
     possible && spelled_sign_at_window(bytes, i)
 }
 
+/// The readers of [`spelled_dot_at`] and [`spelled_at_at`], tried where a sign ending on
+/// byte `i` may start: its first byte or the space before, at most four bytes back.
 #[inline(never)]
 fn spelled_sign_at_window(bytes: &[u8], i: usize) -> bool {
-    let window = bytes[i.saturating_sub(3)..=i].iter().fold(0u32, |w, &b| w << 8 | u32::from(b | 0x20));
-    let Some(&(_, _, back)) = SPELLED_ENDS.iter().find(|&&(end, mask, _)| window & mask == end) else {
-        return false;
-    };
-    let Some(start) = i.checked_sub(back) else { return false };
-    // The sign's first byte, or the space before it (` chấm `, ` 点 `).
-    [Some(start), start.checked_sub(1)]
-        .into_iter()
-        .flatten()
-        .any(|at| spelled_dot_at(bytes, at).is_some() || spelled_at_at(bytes, at).is_some())
+    (i.saturating_sub(4)..i).any(|at| spelled_dot_at(bytes, at).is_some() || spelled_at_at(bytes, at).is_some())
 }
 
 /// An at sign written out or with spaces around it.
@@ -376,7 +352,16 @@ mod tests {
             assert_eq!((a, b), (0, s.len()), "{s}");
         }
         // Spelled words that are no domain: a polka dot dress, the dot to the left, 一点点.
-        for s in ["a polka dot dress", "connect the dot to me", "一点com都不懂", "dot com bubble", "2点com"] {
+        for s in [
+            "a polka dot dress",
+            "connect the dot to me",
+            "dot com bubble",
+            "一点com都不懂",
+            "2点com",
+            "差一點 com 都打錯",
+            "cô chấm bài xong rồi",
+            "thay cham diem com nay",
+        ] {
             assert!(!folded(s).as_str().contains('.'), "{s}");
         }
         // An at sign needs a mail service and an account that looks like one.
