@@ -175,6 +175,24 @@ fn grooming_of_a_child_in_english() {
     assert_eq!(a.advice[0].id, "trusted_adult");
 }
 
+/// Most real offenders' chats never repeat the child's age: the child shows in a life
+/// ruled by a parent's comings and goings.
+#[test]
+fn grooming_of_a_child_who_never_states_an_age() {
+    let a = assess(
+        &engine(),
+        &[
+            ("dave", "hey cutie did u miss me"),
+            ("kayla", "ya lol. did my chores, so bored"),
+            ("dave", "when does your mom leave? i could drive down"),
+            ("kayla", "moms leavin sat. i cant drive yet tho"),
+            ("dave", "dont tell anyone ok, ill pick u up and we can fool around"),
+        ],
+    );
+    expect_script(&a, Category::Grooming, Level::Medium, "dave");
+    assert!(a.minor);
+}
+
 #[test]
 fn a_groomer_posing_as_a_teenager_is_not_a_peer() {
     let a = assess(
@@ -368,6 +386,14 @@ fn adults_flirting_and_one_risky_word_stay_low() {
             ("sam", "come over later? I'll bring wine"),
             ("alex", "sure, send me a nude first haha"),
             ("sam", "lol later"),
+        ],
+    ));
+    expect_calm(&assess(
+        &e,
+        &[
+            ("jo", "my mom works in town so I'll see her first, then come over?"),
+            ("lee", "sure babe, I can't drive tonight anyway"),
+            ("jo", "can't wait to see you in bed later"),
         ],
     ));
     expect_calm(&assess(&e, &[("a", "that statue is a nude by Rodin"), ("b", "nice")]));
