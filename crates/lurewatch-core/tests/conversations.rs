@@ -392,7 +392,7 @@ fn adults_flirting_and_one_risky_word_stay_low() {
         &e,
         &[
             ("jo", "my mom works in town so I'll see her first, then come over?"),
-            ("lee", "sure babe, I can't drive tonight anyway"),
+            ("lee", "sure babe, I can't drive tonight anyway. my mom said hi, chores first"),
             ("jo", "can't wait to see you in bed later"),
         ],
     ));

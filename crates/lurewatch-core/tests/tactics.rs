@@ -209,7 +209,7 @@ fn the_writers_own_pictures_are_no_threat() {
         // A payment fraud's fake receipt: a screenshot, a teacher, a school, but no image
         // of the reader.
         "我是光明学校的李老师。我已经发给了两张截图证明我给你转了账",
-        "我係光明學校嘅李老師，我已經發給你兩張轉賬截圖",
+        "我係光明學校嘅李老師。我已經發給咗你兩張截圖證明我轉咗賬",
     ] {
         let found = tactics(&lex, text);
         assert!(!found.contains(&ThreatExposure), "{text:?} gave {found:?}");
