@@ -51,6 +51,8 @@ pub struct Normalized {
     /// empty when nothing was joined (the common case costs nothing).
     joined: Vec<bool>,
     counts: ScriptCounts,
+    /// Tokens of one byte seen so far: spaced-out letters need three.
+    singles: u32,
     /// Working buffer of characters before the word-level passes.
     units: Vec<Unit>,
     /// Spare buffers the post-passes rebuild into, kept to avoid allocating per message.
@@ -121,6 +123,7 @@ impl Normalized {
         self.joined.clear();
         self.units.clear();
         self.counts = ScriptCounts::default();
+        self.singles = 0;
         if input.is_ascii() {
             self.assemble_ascii(input.as_bytes());
         } else {
@@ -137,6 +140,7 @@ impl Normalized {
         self.joined.clear();
         self.units.clear();
         self.counts = ScriptCounts::default();
+        self.singles = 0;
         self.fold_chars(input);
         self.assemble();
     }
@@ -157,12 +161,22 @@ impl Normalized {
                     i = j;
                 }
                 Class::Letter | Class::Digit | Class::Leet => {
-                    let mut j = i + 1;
-                    while j < n && matches!(ASCII_CLASS[bytes[j] as usize], Class::Letter | Class::Digit | Class::Leet)
-                    {
+                    let mut j = i;
+                    let mut letters = 0;
+                    while j < n {
+                        match ASCII_CLASS[bytes[j] as usize] {
+                            Class::Letter => letters += 1,
+                            Class::Digit | Class::Leet => {}
+                            _ => break,
+                        }
                         j += 1;
                     }
-                    self.push_word(&AsciiWord { bytes: &bytes[i..j], offset: i as u32 });
+                    self.counts.latin += letters;
+                    if letters as usize == j - i {
+                        self.push_letters(&bytes[i..j], i as u32);
+                    } else {
+                        self.push_word(&AsciiWord { bytes: &bytes[i..j], offset: i as u32 });
+                    }
                     i = j;
                 }
                 _ => {
@@ -171,8 +185,25 @@ impl Normalized {
                 }
             }
         }
-        self.counts.latin = bytes.iter().filter(|b| b.is_ascii_alphabetic()).count() as u32;
         self.finish();
+    }
+
+    /// Pushes a word of ASCII letters only, `offset` bytes into the message: what
+    /// [`Normalized::push_word`] does with it (lower case, repeats collapsed), in one loop.
+    fn push_letters(&mut self, word: &[u8], offset: u32) {
+        let mut last = self.text.as_bytes().last().copied();
+        for (at, &b) in (offset..).zip(word) {
+            let c = b.to_ascii_lowercase();
+            if last == Some(c) {
+                if let Some(span) = self.spans.last_mut() {
+                    span.1 = at + 1;
+                }
+                continue;
+            }
+            self.text.push(c as char);
+            self.spans.push((at, at + 1));
+            last = Some(c);
+        }
     }
 
     /// Character-level folding: controls, case, compatibility forms, diacritics,
@@ -344,8 +375,20 @@ impl Normalized {
             self.text.pop();
             self.spans.pop();
         }
+        self.count_single();
         self.drop_spaces_between_han();
-        self.join_spaced_letters();
+        if self.singles >= 3 {
+            self.join_spaced_letters();
+        }
+    }
+
+    /// Counts the token the text ends with if it is one byte long.
+    fn count_single(&mut self) {
+        let b = self.text.as_bytes();
+        let n = b.len();
+        if n == 1 || n >= 2 && b[n - 2] == b' ' && b[n - 1] != b' ' {
+            self.singles += 1;
+        }
     }
 
     /// Removes the spaces left between two Chinese characters by symbols that were not
@@ -478,6 +521,7 @@ impl Normalized {
         if self.text.is_empty() || self.text.ends_with(' ') {
             return;
         }
+        self.count_single();
         self.push_unit(' ', start, end);
     }
 
@@ -809,6 +853,18 @@ mod tests {
             proptest::prop_assert_eq!(&fast.spans, &general.spans);
             proptest::prop_assert_eq!(&fast.joined, &general.joined);
             proptest::prop_assert_eq!(fast.counts(), general.counts());
+        }
+
+        #[test]
+        fn too_few_single_letters_have_nothing_to_join(
+            s in proptest::prop_oneof!["([a-z0-9] ?|[.!@$'%]|  ){0,12}", "([a-zA-Z] |[a-z]{2,3} |裸 |ㅅ |é |ｓ ){0,8}[a-z]?"]
+        ) {
+            let mut n = Normalized::new();
+            n.normalize(&s);
+            let mut joined = n.clone();
+            joined.join_spaced_letters();
+            proptest::prop_assert_eq!(n.as_str(), joined.as_str(), "singles: {}", n.singles);
+            proptest::prop_assert_eq!(&n.joined, &joined.joined);
         }
     }
 }

@@ -207,15 +207,17 @@ pub(crate) const fn ends_spelled_sign(b: u8) -> bool {
 }
 
 /// Whether a dot or an at sign is spelled out in an address that ends on byte `i` (one of
-/// [`ends_spelled_sign`]). Inlined into the caller's loop: the byte before rules out nearly
+/// [`ends_spelled_sign`]). Inlined into the caller's loop: the two bytes before rule out nearly
 /// every `t` and `m` of ordinary text.
 #[inline]
 pub(crate) fn spelled_sign_ending_at(bytes: &[u8], i: usize) -> bool {
     let Some(&before) = i.checked_sub(1).and_then(|k| bytes.get(k)) else { return false };
     let before = before | 0x20;
+    // The byte before that: the `d` of ` dot`, the space of ` at`, the `h` of ` cham`.
+    let two_back = i.checked_sub(2).map_or(b' ', |k| bytes[k]);
     let possible = match bytes[i] | 0x20 {
-        b't' => before == b'o' || before == b'a',
-        b'm' => before == b'a',
+        b't' => before == b'o' && two_back | 0x20 == b'd' || before == b'a' && two_back == b' ',
+        b'm' => before == b'a' && two_back | 0x20 == b'h',
         0xba => before == 0xe1,
         0xb9 => before == 0xa2,
         0xbe => before == 0xbb,
