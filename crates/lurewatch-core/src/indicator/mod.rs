@@ -355,11 +355,13 @@ impl Extractor {
         // A domain ends in a dot between a label and a top-level domain, which starts with a
         // letter: `3.14`, `v1.2.3` and the dot that ends a sentence are no link. A link to an
         // IPv6 host (`http://[2001:…]/`) may have no dot at all, but has a scheme.
-        let linkish = memchr::memchr_iter(b'.', bytes).any(|i| {
-            i > 0
-                && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] >= 0x80)
-                && bytes.get(i + 1).is_some_and(|&c| c.is_ascii_alphabetic() || c >= 0x80)
-        }) || memchr::memmem::find(bytes, b"://[").is_some();
+        let linkish = seen.dot
+            && memchr::memchr_iter(b'.', bytes).any(|i| {
+                i > 0
+                    && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] >= 0x80)
+                    && bytes.get(i + 1).is_some_and(|&c| c.is_ascii_alphabetic() || c >= 0x80)
+            })
+            || seen.colon && memchr::memmem::find(bytes, b"://[").is_some();
         if linkish {
             self.links.extract(&ctx, out);
         }
@@ -370,7 +372,7 @@ impl Extractor {
             crypto::extract(&ctx, taken, out);
             payment::extract(&ctx, taken, out);
         }
-        if seen.digit || seen.sign || names_account || colon_before_value(bytes) {
+        if seen.digit || seen.sign || names_account || seen.colon && colon_before_value(bytes) {
             self.handles.extract(&ctx, out);
         }
         if seen.digits >= phone::MIN_DIGITS {
@@ -413,6 +415,10 @@ pub(crate) struct Seen {
     digit: bool,
     /// `@`, `_` or `$`: handles, cashtags.
     sign: bool,
+    /// A dot: a link or an e-mail address may be written.
+    dot: bool,
+    /// A colon: a scheme (`https://`) or a label before a value (`snap: jennylove`).
+    colon: bool,
     /// A lead byte of Chinese numerals (U+3007, U+4E00–U+9FFF).
     han: bool,
     /// How many ASCII digits: a phone number needs 7, a card or an account 6 or more.
@@ -442,6 +448,8 @@ impl Seen {
             digit: classes & 1 != 0,
             sign: classes & 2 != 0,
             han: classes & 8 != 0,
+            dot: classes & 4 != 0,
+            colon: classes & 64 != 0,
             digits,
             may_fold: classes & 16 != 0,
             spelled,
@@ -449,8 +457,8 @@ impl Seen {
     }
 }
 
-/// Byte classes for [`Seen`]: 1 digit, 2 sign, 8 lead byte of Han, 16 may start a fold,
-/// 32 may end a spelled sign.
+/// Byte classes for [`Seen`]: 1 digit, 2 sign, 4 dot, 8 lead byte of Han, 16 may start a
+/// fold, 32 may end a spelled sign, 64 colon.
 const CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
@@ -458,6 +466,8 @@ const CLASS: [u8; 256] = {
         t[b] = match b as u8 {
             b'0'..=b'9' => 1,
             b'@' | b'_' | b'$' => 2,
+            b'.' => 4,
+            b':' => 64,
             b'[' | b'{' | b'(' | b'x' | b'X' => 16,
             0xe3 => 8 | 16,
             0xe4..=0xe9 => 8,
