@@ -189,20 +189,10 @@ impl Normalized {
     }
 
     /// Pushes a word of ASCII letters only, `offset` bytes into the message: what
-    /// [`Normalized::push_word`] does with it (lower case, repeats collapsed), in one loop.
+    /// [`Normalized::push_word`] does with it, without its leetspeak checks.
     fn push_letters(&mut self, word: &[u8], offset: u32) {
-        let mut last = self.text.as_bytes().last().copied();
         for (at, &b) in (offset..).zip(word) {
-            let c = b.to_ascii_lowercase();
-            if last == Some(c) {
-                if let Some(span) = self.spans.last_mut() {
-                    span.1 = at + 1;
-                }
-                continue;
-            }
-            self.text.push(c as char);
-            self.spans.push((at, at + 1));
-            last = Some(c);
+            self.push_letter(b.to_ascii_lowercase() as char, at, at + 1);
         }
     }
 
@@ -371,22 +361,24 @@ impl Normalized {
     /// The passes over the assembled text: trailing spaces, spaces between Chinese
     /// characters, spelled-out letters.
     fn finish(&mut self) {
-        while self.text.ends_with(' ') {
+        // A trailing space was pushed by `push_space`, which counted the token before it.
+        if self.text.ends_with(' ') {
             self.text.pop();
             self.spans.pop();
+        } else {
+            self.count_single();
         }
-        self.count_single();
         self.drop_spaces_between_han();
         if self.singles >= 3 {
             self.join_spaced_letters();
         }
     }
 
-    /// Counts the token the text ends with if it is one byte long.
+    /// Counts the token the text ends with (never a space) if it is one byte long.
     fn count_single(&mut self) {
         let b = self.text.as_bytes();
         let n = b.len();
-        if n == 1 || n >= 2 && b[n - 2] == b' ' && b[n - 1] != b' ' {
+        if n == 1 || n >= 2 && b[n - 2] == b' ' {
             self.singles += 1;
         }
     }
@@ -569,6 +561,7 @@ impl Normalized {
     }
 
     /// Pushes one letter, dropping it when it repeats the previous letter (`nuuudes`).
+    #[inline]
     fn push_letter(&mut self, c: char, start: u32, end: u32) {
         if c.is_ascii_lowercase() && self.text.as_bytes().last() == Some(&(c as u8)) {
             // Extend the previous letter's span to cover the repeat.

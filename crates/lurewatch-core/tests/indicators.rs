@@ -174,6 +174,9 @@ fn every_kind_in_every_language_through_the_engine() {
         ("tải app ở vidchat chấm vn nhé", &["url vidchat.vn", "domain vidchat.vn"]),
         ("email jenny [at] gmail [dot] com or go live dot xyz", &["email jenny@gmail.com", "url live.xyz"]),
         ("write this down  jim008847 at hotmail dot com", &["email jim008847@hotmail.com"]),
+        // Without diacritics and in capitals: the spelled sign is read from its last letters.
+        ("tai app o vidchat cham vn nhe", &["url vidchat.vn", "domain vidchat.vn"]),
+        ("WRITE THIS DOWN JIM008847 AT HOTMAIL DOT COM", &["email jim008847@hotmail.com"]),
         // A link to an IPv6 host, and a bare IPv6 address written out in full.
         (
             "install http://[2a01:4f8:c17:2e5::1]/live.apk or 2a01:04f8:0c17:02e5:0000:0000:0000:0002",
