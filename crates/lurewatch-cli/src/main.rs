@@ -164,6 +164,12 @@ enum Command {
         /// training data).
         #[arg(long, default_value_t = 5)]
         folds: u32,
+        /// Rounds of cross-validation, each with its own folds and training order (seeds
+        /// `--seed`, `--seed` + 1, …): the threshold is chosen on the out-of-fold scores
+        /// of every round and the figures pool them, so neither depends on one draw of the
+        /// folds.
+        #[arg(long, default_value_t = 1)]
+        repeats: u32,
         /// Highest false-positive rate allowed on any file's negatives when the alert
         /// threshold is chosen.
         #[arg(long, value_name = "RATE", default_value_t = 0.004)]
@@ -415,9 +421,9 @@ fn main() -> ExitCode {
         Command::Link { files, input, format, exports, lexicons } => {
             lexicons.engine().and_then(|engine| link::run(&engine, &files, input, format, &exports))
         }
-        Command::Train { files, out, folds, max_fpr, name, settings, format, lexicons } => {
+        Command::Train { files, out, folds, repeats, max_fpr, name, settings, format, lexicons } => {
             let config = settings.config();
-            let options = train::Options { files, out, folds, max_fpr, name, config, format };
+            let options = train::Options { files, out, folds, repeats, max_fpr, name, config, format };
             train::run(|| lexicons.lexicon(), &options)
         }
         Command::Hash { paths, format, dihedral, bank, distance } => {

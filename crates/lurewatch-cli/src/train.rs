@@ -21,6 +21,7 @@ pub struct Options {
     pub files: Vec<PathBuf>,
     pub out: PathBuf,
     pub folds: u32,
+    pub repeats: u32,
     pub max_fpr: f64,
     pub name: String,
     pub config: TrainConfig,
@@ -49,6 +50,7 @@ struct Record<'a> {
     files: Vec<FileRecord>,
     config: &'a TrainConfig,
     folds: u32,
+    repeats: u32,
     max_false_positive_rate: f64,
     threshold: f32,
     cross_validation: &'a [Report],
@@ -90,6 +92,9 @@ pub fn run(lexicon: impl Fn() -> anyhow::Result<Lexicon>, options: &Options) -> 
     if options.folds == 1 {
         bail!("--folds must be 0 (no cross-validation) or at least 2");
     }
+    if options.repeats == 0 {
+        bail!("--repeats must be at least 1");
+    }
     let c = &options.config;
     if !(c.learning_rate.is_finite() && c.learning_rate > 0.0) {
         bail!("--learning-rate must be a positive number");
@@ -121,31 +126,12 @@ pub fn run(lexicon: impl Fn() -> anyhow::Result<Lexicon>, options: &Options) -> 
         files.len()
     )?;
 
-    // Out-of-fold raw scores choose the alert threshold.
-    let folds = dataset.folds(options.folds.max(1), options.config.seed);
-    let mut fold_models = Vec::new();
-    let mut scores = vec![f32::NEG_INFINITY; conversations.len()];
-    for f in 0..options.folds {
-        let Some(model) = dataset.fit(&options.config, &options.name, |c| folds[c] != f) else {
-            bail!("fold {f} has no positive conversation to learn from");
-        };
-        for e in dataset.examples.iter().filter(|e| folds[e.conversation as usize] == f) {
-            let s = &mut scores[e.conversation as usize];
-            *s = s.max(raw_score(&model, e));
-        }
-        fold_models.push(model);
-    }
+    // Out-of-fold raw scores of every round choose the alert threshold.
+    let rounds = if options.folds >= 2 { cross_validate(&dataset, options)? } else { Vec::new() };
     let Some(final_model) = dataset.fit(&options.config, &options.name, |_| true) else {
         bail!("no conversation labelled `grooming` or `sextortion`: nothing to learn");
     };
-    let threshold = if options.folds >= 2 {
-        let points: Vec<Scored> = conversations
-            .iter()
-            .zip(&scores)
-            .map(|(c, &score)| Scored { score, positive: c.label != Category::None, group: c.group })
-            .collect();
-        choose_threshold(&points, options.max_fpr).unwrap_or(0.0)
-    } else {
+    let threshold = if rounds.is_empty() {
         // Without folds, the threshold is chosen on the training data itself.
         let points: Vec<Scored> = dataset
             .examples
@@ -157,22 +143,37 @@ pub fn run(lexicon: impl Fn() -> anyhow::Result<Lexicon>, options: &Options) -> 
             })
             .collect();
         choose_threshold(&points, options.max_fpr).unwrap_or(0.0)
+    } else {
+        let points: Vec<Scored> = rounds
+            .iter()
+            .flat_map(|r| {
+                conversations.iter().zip(&r.scores).map(|(c, &score)| Scored {
+                    score,
+                    positive: c.label != Category::None,
+                    group: c.group,
+                })
+            })
+            .collect();
+        choose_threshold(&points, options.max_fpr).unwrap_or(0.0)
     };
 
-    if options.folds >= 2 {
-        model_alone(&mut log, &files, &conversations, &scores, threshold)?;
+    if !rounds.is_empty() {
+        model_alone(&mut log, &files, &conversations, &rounds, threshold)?;
     }
 
-    // The whole engine with each fold's model, message by message, on that fold.
+    // The whole engine with each fold's model, message by message, on that fold; the
+    // rounds pooled.
     let mut reports = Vec::new();
-    if options.folds >= 2 {
+    if !rounds.is_empty() {
         let mut per_file: Vec<Stats> = files.iter().map(|f| Stats::named(&f.name)).collect();
-        for (f, mut model) in fold_models.into_iter().enumerate() {
-            model.calibrate(threshold);
-            let engine = Engine::builder().lexicon(lexicon()?).scorer(Box::new(model.scorer())).build();
-            for (c, _) in conversations.iter().zip(&folds).filter(|&(_, &k)| k == f as u32) {
-                let a = engine.assess(&c.id, c.messages());
-                per_file[c.group as usize].add(&a, Some(c.label.id()), c.suspect.as_deref());
+        for round in rounds {
+            for (f, mut model) in round.models.into_iter().enumerate() {
+                model.calibrate(threshold);
+                let engine = Engine::builder().lexicon(lexicon()?).scorer(Box::new(model.scorer())).build();
+                for (c, _) in conversations.iter().zip(&round.folds).filter(|&(_, &k)| k == f as u32) {
+                    let a = engine.assess(&c.id, c.messages());
+                    per_file[c.group as usize].add(&a, Some(c.label.id()), c.suspect.as_deref());
+                }
             }
         }
         let mut all = Stats::named("all");
@@ -195,6 +196,7 @@ pub fn run(lexicon: impl Fn() -> anyhow::Result<Lexicon>, options: &Options) -> 
         files,
         config: &options.config,
         folds: options.folds,
+        repeats: options.repeats,
         max_false_positive_rate: options.max_fpr,
         threshold,
         cross_validation: &reports,
@@ -214,9 +216,13 @@ pub fn run(lexicon: impl Fn() -> anyhow::Result<Lexicon>, options: &Options) -> 
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         if options.format == OutputFormat::Human {
+            let rounds = match options.repeats {
+                1 => String::new(),
+                n => format!(" ({n} rounds pooled: each conversation counted once a round)"),
+            };
             writeln!(
                 out,
-                "{}-fold cross-validation, lexicon and model together, each fold scored by a model that never saw it:\n",
+                "{}-fold cross-validation{rounds}, lexicon and model together, each fold scored by a model that never saw it:\n",
                 options.folds
             )?;
         }
@@ -229,24 +235,58 @@ fn file_name(p: &Path) -> String {
     p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
+/// One round of cross-validation: the folds, a model per fold, and each conversation's
+/// out-of-fold raw score.
+struct Round {
+    folds: Vec<u32>,
+    models: Vec<Model>,
+    scores: Vec<f32>,
+}
+
+/// `options.repeats` rounds of k-fold cross-validation, round `r` with seed `seed + r` for
+/// both its folds and its training order.
+fn cross_validate(dataset: &Dataset, options: &Options) -> anyhow::Result<Vec<Round>> {
+    (0..options.repeats)
+        .map(|r| {
+            let config = TrainConfig { seed: options.config.seed.wrapping_add(u64::from(r)), ..options.config.clone() };
+            let folds = dataset.folds(options.folds, config.seed);
+            let mut models = Vec::new();
+            let mut scores = vec![f32::NEG_INFINITY; dataset.conversations.len()];
+            for f in 0..options.folds {
+                let Some(model) = dataset.fit(&config, &options.name, |c| folds[c] != f) else {
+                    bail!("fold {f} has no positive conversation to learn from");
+                };
+                for e in dataset.examples.iter().filter(|e| folds[e.conversation as usize] == f) {
+                    let s = &mut scores[e.conversation as usize];
+                    *s = s.max(raw_score(&model, e));
+                }
+                models.push(model);
+            }
+            Ok(Round { folds, models, scores })
+        })
+        .collect()
+}
+
 /// The model alone, out of fold, on whole conversations: precision, recall, F1 and the
-/// false-positive rate per file at the chosen threshold.
+/// false-positive rate per file at the chosen threshold, the rounds pooled.
 fn model_alone(
     log: &mut dyn Write,
     files: &[FileRecord],
     conversations: &[Labelled],
-    scores: &[f32],
+    rounds: &[Round],
     threshold: f32,
 ) -> anyhow::Result<()> {
     writeln!(log, "model alone, out of fold (file: tp fp fn tn; precision recall F1 FPR):")?;
     for (g, f) in files.iter().enumerate() {
         let (mut tp, mut fp, mut fn_, mut tn) = (0u64, 0u64, 0u64, 0u64);
-        for (c, &s) in conversations.iter().zip(scores).filter(|(c, _)| c.group as usize == g) {
-            match (c.label != Category::None, s >= threshold) {
-                (true, true) => tp += 1,
-                (true, false) => fn_ += 1,
-                (false, true) => fp += 1,
-                (false, false) => tn += 1,
+        for scores in rounds.iter().map(|r| &r.scores) {
+            for (c, &s) in conversations.iter().zip(scores).filter(|(c, _)| c.group as usize == g) {
+                match (c.label != Category::None, s >= threshold) {
+                    (true, true) => tp += 1,
+                    (true, false) => fn_ += 1,
+                    (false, true) => fp += 1,
+                    (false, false) => tn += 1,
+                }
             }
         }
         let (p, r, f1) = precision_recall_f(tp, fp, fn_, 1.0);

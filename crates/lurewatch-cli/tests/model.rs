@@ -30,7 +30,7 @@ fn the_baseline_is_reproduced_byte_for_byte_and_meets_its_targets() {
     let out_model = dir.path().join("baseline.lwm");
     // The documented command (models/README.md).
     let out = lurewatch()
-        .args(["train", "--name", "lurewatch-baseline/1", "--format", "json", "--out"])
+        .args(["train", "--name", "lurewatch-baseline/1", "--repeats", "5", "--format", "json", "--out"])
         .arg(&out_model)
         .args(corpus_files())
         .output()
@@ -147,6 +147,17 @@ fn a_trained_model_is_used_by_scan_eval_and_bench() {
         .stdout(predicate::str::contains("3-fold cross-validation"))
         .stdout(predicate::str::contains("small.jsonl"))
         .stderr(predicate::str::contains("24 conversations"));
+    // Rounds of cross-validation pool their figures: each conversation once a round.
+    let out = lurewatch()
+        .args(["train", "--folds", "3", "--repeats", "2", "--hash-bits", "12", "--format", "json", "--out"])
+        .arg(dir.path().join("rounds.lwm"))
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = &json_lines(&out.stdout)[0];
+    assert_eq!(r["conversations"], 48, "{r}");
+    assert_eq!(r["positives"], 24, "{r}");
     let out = lurewatch().args(["eval", "--format", "json", "--model"]).arg(&model).arg(&data).output().unwrap();
     assert!(out.status.success());
     let r = &json_lines(&out.stdout)[0];
@@ -196,6 +207,7 @@ fn bad_models_and_training_data_get_clear_errors() {
         ("--learning-rate=0", "--learning-rate must be a positive number"),
         ("--l2=-1", "--l2 must be zero or a positive number"),
         ("--alpha=NaN", "--alpha must be zero or a positive number"),
+        ("--repeats=0", "--repeats must be at least 1"),
     ] {
         lurewatch()
             .args(["train", setting, "--out"])

@@ -27,8 +27,9 @@ pub struct TrainConfig {
     /// L2 penalty on the weights.
     pub l2: f32,
     /// Weight of a positive example relative to a negative one; by default the square
-    /// root of the class ratio. Within it, every group (file) of positives weighs the same
-    /// in total, so that one large source does not teach the model its style alone.
+    /// root of the class ratio. Within each class, every group (file) weighs the same in
+    /// total: one large source of positives does not teach the model its style alone, and
+    /// a small corpus of hard negatives counts as much as a large one of easy ones.
     pub positive_weight: Option<f32>,
     /// Seed of the example order and of the folds.
     pub seed: u64,
@@ -250,15 +251,20 @@ impl Dataset {
         let positives = chosen.iter().filter(|&&i| self.examples[i].label == category).count().max(1);
         let negatives = (chosen.len() - positives).max(1);
         let pw = config.positive_weight.unwrap_or_else(|| (negatives as f32 / positives as f32).sqrt()).max(1.0);
-        // Each group of positives weighs the same in total.
-        let mut per_group: HashMap<u32, usize> = HashMap::new();
-        for &i in chosen.iter().filter(|&&i| self.examples[i].label == category) {
-            *per_group.entry(self.conversations[self.examples[i].conversation as usize].group).or_default() += 1;
+        // Within each class every group weighs the same in total, so that neither one large
+        // source of positives teaches the model its style alone, nor the many easy
+        // negatives of large corpora drown the hard ones of a small corpus.
+        let group_of = |i: usize| self.conversations[self.examples[i].conversation as usize].group;
+        let mut per_group: HashMap<(bool, u32), usize> = HashMap::new();
+        for &i in chosen {
+            *per_group.entry((self.examples[i].label == category, group_of(i))).or_default() += 1;
         }
-        let groups = per_group.len().max(1) as f32;
-        let group_weight = |i: usize| {
-            let g = self.conversations[self.examples[i].conversation as usize].group;
-            positives as f32 / (groups * per_group.get(&g).copied().unwrap_or(1) as f32)
+        let groups = |y: bool| per_group.keys().filter(|&&(c, _)| c == y).count().max(1) as f32;
+        let (pos_groups, neg_groups) = (groups(true), groups(false));
+        let example_weight = |i: usize, y: bool| {
+            let (class, class_groups) = if y { (positives, pos_groups) } else { (negatives, neg_groups) };
+            let n = per_group.get(&(y, group_of(i))).copied().unwrap_or(1);
+            class as f32 / (class_groups * n as f32)
         };
         let mut w = vec![0f32; dims];
         let mut g2 = vec![0f32; dims];
@@ -273,7 +279,7 @@ impl Dataset {
                 let y = ex.label == category;
                 let z = bias + ex.features.iter().map(|&(j, x)| w[j as usize] * x).sum::<f32>();
                 let p = 1.0 / (1.0 + (-z).exp());
-                let g = if y { (p - 1.0) * pw * group_weight(i) } else { p };
+                let g = if y { (p - 1.0) * pw } else { p } * example_weight(i, y);
                 for &(j, x) in &ex.features {
                     let j = j as usize;
                     let gj = g * x + config.l2 * w[j];

@@ -190,6 +190,47 @@ fn the_model_judges_grooming_only_in_languages_it_learned() {
 }
 
 #[test]
+fn a_small_corpus_of_hard_negatives_is_not_drowned_by_a_large_easy_one() {
+    let engine = Engine::new();
+    let mut ds = Dataset::new(&config());
+    let mut scratch = Scratch::new();
+    let mut add = |id: String, group: u32, label: Category, texts: &[&str]| {
+        let msgs: Vec<Message<'_>> = texts.iter().map(|t| Message::new("a", t)).collect();
+        ds.add(&engine, &mut scratch, &id, group, label, Some("a"), msgs);
+    };
+    for (i, c) in GROOMING.iter().enumerate() {
+        add(format!("g{i}"), 0, Category::Grooming, c);
+    }
+    // Two hundred times as many easy negatives as hard ones.
+    for i in 0..400 {
+        add(format!("n{i}"), 1, Category::None, ORDINARY[i % ORDINARY.len()]);
+    }
+    // The hard corpus: two chats worded like two of the grooming ones but labelled
+    // otherwise. Every corpus of negatives weighs the same, so these two outweigh the
+    // grooming chats they copy; counted one by one among 400, they would not.
+    for (i, c) in GROOMING[..2].iter().enumerate() {
+        add(format!("h{i}"), 2, Category::None, c);
+    }
+    let model = ds.fit(&config(), "test/1", |_| true).expect("positives exist");
+    let score = |id: &str| {
+        let c = ds.conversations.iter().position(|c| c.id == id).unwrap();
+        ds.examples
+            .iter()
+            .filter(|e| e.conversation as usize == c)
+            .map(|e| raw_score(&model, e))
+            .fold(f32::MIN, f32::max)
+    };
+    for i in 0..2 {
+        let hard = score(&format!("h{i}"));
+        assert!(hard < 0.0, "the hard negative h{i} leans to grooming: raw score {hard}");
+    }
+    for i in 2..GROOMING.len() {
+        let g = score(&format!("g{i}"));
+        assert!(g > 0.0, "grooming g{i} is not learned: raw score {g}");
+    }
+}
+
+#[test]
 fn the_threshold_keeps_ordinary_corpora_under_the_limit() {
     let mut points = Vec::new();
     // Group 0: ordinary chats only; group 1: a mixed corpus.
