@@ -47,19 +47,19 @@ fn scan(c: &mut Criterion) {
     let lexicon = Lexicon::default_lexicon();
     let mut g = c.benchmark_group("lexicon");
     g.throughput(Throughput::Bytes(bytes()));
-    let normalized: Vec<Normalized> = MESSAGES
+    let normalized: Vec<(Normalized, &str)> = MESSAGES
         .iter()
-        .map(|(_, t)| {
+        .map(|&(_, t)| {
             let mut n = Normalized::new();
             n.normalize(t);
-            n
+            (n, t)
         })
         .collect();
     let mut m = MessageMatches::default();
     g.bench_function("scan mixed messages", |b| {
         b.iter(|| {
-            for n in &normalized {
-                lexicon.scan(black_box(n), &mut m);
+            for (n, t) in &normalized {
+                lexicon.scan(black_box(n), t, &mut m);
             }
         })
     });

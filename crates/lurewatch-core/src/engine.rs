@@ -697,7 +697,7 @@ impl Step<'_> {
 
         self.norm.normalize(msg.text);
         self.state.counts.add(&self.norm.counts());
-        self.engine.lexicon.scan(self.norm, self.matches);
+        self.engine.lexicon.scan(self.norm, msg.text, self.matches);
         self.weigh_context(slot);
         let minor_changed = self.record_hits(slot, index, msg.text);
         self.read_indicators(slot, index, msg.text);

@@ -27,8 +27,11 @@
 //!
 //! The `[context]` table lists `negation` terms (and `negation_after` for languages that
 //! negate after the verb, like Korean "보내지 마세요"), `advisory` terms (speech about the crime
-//! rather than the crime: "scammers", "警方提醒", "police warn") and `paid` terms (the
-//! other party says they paid, which turns a later demand into a repeat demand).
+//! rather than the crime: "scammers", "警方提醒", "police warn"), `paid` terms (the
+//! other party says they paid, which turns a later demand into a repeat demand) and
+//! `reported` terms: the way someone starts to retell another's words ("he was like",
+//! "他说"). A `reported` term followed by a comma, a colon or a quotation mark opens a quote
+//! that runs to the end of its sentence; what the lexicon finds inside is not the writer's.
 //!
 //! ```
 //! use lurewatch_core::lexicon::LexiconBuilder;
@@ -121,6 +124,8 @@ struct ContextSpec {
     advisory: Vec<String>,
     #[serde(default)]
     paid: Vec<String>,
+    #[serde(default)]
+    reported: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -171,6 +176,7 @@ enum ContextKind {
     NegationAfter,
     Advisory,
     Paid,
+    Reported,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,6 +227,7 @@ impl LexiconBuilder {
             (ContextKind::NegationAfter, &spec.context.negation_after),
             (ContextKind::Advisory, &spec.context.advisory),
             (ContextKind::Paid, &spec.context.paid),
+            (ContextKind::Reported, &spec.context.reported),
         ] {
             for term in terms {
                 self.add_term(term, Membership::Context(kind)).map_err(|message| LexiconError::Parse {
@@ -467,6 +474,7 @@ pub struct MessageMatches {
     unless: Vec<(RuleId, u32, u32)>,
     negations: Vec<(u32, u32)>,
     negations_after: Vec<u32>,
+    reported: Vec<(u32, u32)>,
     regex_matched: Vec<bool>,
 }
 
@@ -501,8 +509,9 @@ impl Lexicon {
         &self.rules[id as usize]
     }
 
-    /// Finds every rule that matches the normalised message.
-    pub fn scan(&self, norm: &Normalized, out: &mut MessageMatches) {
+    /// Finds every rule that matches the normalised message; `original` is the text `norm`
+    /// was made from (quotes are told by punctuation the normalised text no longer has).
+    pub fn scan(&self, norm: &Normalized, original: &str, out: &mut MessageMatches) {
         out.hits.clear();
         out.negated.clear();
         out.ages.clear();
@@ -510,6 +519,7 @@ impl Lexicon {
         out.unless.clear();
         out.negations.clear();
         out.negations_after.clear();
+        out.reported.clear();
         out.advisory = false;
         out.paid = false;
         let text = norm.as_str();
@@ -550,6 +560,7 @@ impl Lexicon {
                     Membership::Context(ContextKind::NegationAfter) => out.negations_after.push(s),
                     Membership::Context(ContextKind::Advisory) => out.advisory = true,
                     Membership::Context(ContextKind::Paid) => out.paid = true,
+                    Membership::Context(ContextKind::Reported) => out.reported.push((s, e)),
                 }
             }
         }
@@ -562,6 +573,9 @@ impl Lexicon {
             }
         }
         self.apply_context(out);
+        if !out.reported.is_empty() {
+            drop_retold(norm, original, out);
+        }
         // Ages that survived the vetoes are reported; only those under 18 are hits.
         out.ages.extend(out.hits.iter().filter_map(|h| h.age));
         out.hits.retain(|h| h.age.is_none_or(|a| a < 18));
@@ -671,6 +685,47 @@ impl Lexicon {
     }
 }
 
+/// How far a retold quote reaches at most, in bytes of the original text.
+const QUOTE_REACH: usize = 160;
+
+/// Drops the hits inside quotes of someone else's words: after a `reported` term and the
+/// comma, colon or quotation mark that opens the quote, to the end of its sentence.
+fn drop_retold(norm: &Normalized, original: &str, out: &mut MessageMatches) {
+    let mut quotes: Vec<(usize, usize)> = Vec::new();
+    for &(s, e) in &out.reported {
+        let (_, marker_end) = norm.original_span(s as usize, e as usize);
+        if let Some(quote) = quote_after(original, marker_end) {
+            quotes.push(quote);
+        }
+    }
+    if quotes.is_empty() {
+        return;
+    }
+    out.hits.retain(|h| {
+        let (start, _) = norm.original_span(h.start as usize, h.end as usize);
+        !quotes.iter().any(|&(from, to)| (from..to).contains(&start))
+    });
+}
+
+/// The quote that opens at byte `at` of `text`: `(from, to)`, from its opening mark to the
+/// end of its sentence or its closing mark, at most [`QUOTE_REACH`] bytes. `None` when no
+/// comma, colon or quotation mark opens one: "he was like 30" retells nothing.
+fn quote_after(text: &str, at: usize) -> Option<(usize, usize)> {
+    const OPENS: &[char] = &[',', '，', ':', '：', '"', '“', '「', '\'', '‘', '-', '–', '—'];
+    const ENDS: &[char] = &['.', '!', '?', '\n', '。', '！', '？', '"', '”', '」'];
+    let rest = text.get(at..)?;
+    let from = at + (rest.len() - rest.trim_start_matches([' ', '\t']).len());
+    let mut chars = text[from..].char_indices();
+    if !chars.next().is_some_and(|(_, c)| OPENS.contains(&c)) {
+        return None;
+    }
+    let to = chars
+        .take_while(|&(i, _)| i < QUOTE_REACH)
+        .find(|&(_, c)| ENDS.contains(&c))
+        .map_or((from + QUOTE_REACH).min(text.len()), |(i, _)| from + i);
+    Some((from, to))
+}
+
 /// How far a regex match may reach before and after a run of digits, in bytes.
 const REGEX_BEFORE_DIGITS: usize = 32;
 const REGEX_AFTER_DIGITS: usize = 24;
@@ -754,7 +809,7 @@ mod tests {
         let mut n = Normalized::new();
         n.normalize(text);
         let mut m = MessageMatches::default();
-        lex.scan(&n, &mut m);
+        lex.scan(&n, text, &mut m);
         m.hits
             .iter()
             .map(|h| {
@@ -821,11 +876,11 @@ mod tests {
         let mut n = Normalized::new();
         let mut m = MessageMatches::default();
         n.normalize("Don't pay them");
-        lex.scan(&n, &mut m);
+        lex.scan(&n, "Don't pay them", &mut m);
         assert!(m.hits.is_empty());
         assert_eq!(m.negated.len(), 1);
         n.normalize("scammers will post the video to your family");
-        lex.scan(&n, &mut m);
+        lex.scan(&n, "scammers will post the video to your family", &mut m);
         assert!(m.advisory);
         assert_eq!(m.hits.len(), 1);
     }
@@ -864,15 +919,18 @@ mod tests {
         let lex = lexicon(TEST);
         let mut n = Normalized::new();
         let mut m = MessageMatches::default();
-        n.normalize(&"don't pay. ".repeat(2000));
-        lex.scan(&n, &mut m);
+        let text = "don't pay. ".repeat(2000);
+        n.normalize(&text);
+        lex.scan(&n, &text, &mut m);
         assert!(m.hits.is_empty());
         assert_eq!(m.negated.len(), 2000);
-        n.normalize(&format!("{}and pay now", "pay attention ".repeat(2000)));
-        lex.scan(&n, &mut m);
+        let text = format!("{}and pay now", "pay attention ".repeat(2000));
+        n.normalize(&text);
+        lex.scan(&n, &text, &mut m);
         assert!(m.hits.is_empty(), "the last pay is within the window of a veto");
-        n.normalize(&format!("{}{}pay now", "pay attention ".repeat(2000), "blah ".repeat(40)));
-        lex.scan(&n, &mut m);
+        let text = format!("{}{}pay now", "pay attention ".repeat(2000), "blah ".repeat(40));
+        n.normalize(&text);
+        lex.scan(&n, &text, &mut m);
         assert_eq!(m.hits.len(), 1, "beyond every veto's window");
     }
 

@@ -145,7 +145,7 @@ fn tactics(lex: &Lexicon, text: &str) -> Vec<Tactic> {
     let mut n = Normalized::new();
     n.normalize(text);
     let mut m = MessageMatches::default();
-    lex.scan(&n, &mut m);
+    lex.scan(&n, text, &mut m);
     m.hits.iter().map(|h| lex.rule(h.rule).tactic).collect()
 }
 
@@ -223,5 +223,39 @@ fn the_writers_own_pictures_are_no_threat() {
     ] {
         let found = tactics(&lex, text);
         assert!(found.contains(&ThreatExposure), "{text:?} gave {found:?}");
+    }
+}
+
+#[test]
+fn words_retold_are_not_the_writers() {
+    let lex = Lexicon::default_lexicon();
+    // Someone else's words in a quote the writer opens: nothing in them is the writer's.
+    // Each quote is also checked unquoted, where the same words are found.
+    for (opening, words) in [
+        ("one guy i got before, it was like, ", "come see me naked, click this link!"),
+        ("he was like \"", "send nudes or i post ur pics\" so i blocked him"),
+        ("she said: ", "download this app and allow contacts"),
+        ("他说：", "不给钱就把你的视频发给你所有朋友"),
+        ("佢話：「", "唔俾錢就將你段片發晒俾你啲朋友」"),
+        ("nó bảo: ", "không chuyển tiền tao sẽ gửi video của mày cho bạn bè"),
+        ("no bao: ", "khong chuyen tien tao se gui video cua may cho ban be"),
+    ] {
+        assert!(!tactics(&lex, words).is_empty(), "{words:?} alone finds nothing");
+        let text = format!("{opening}{words}");
+        let found = tactics(&lex, &text);
+        assert!(found.is_empty(), "{text:?} gave {found:?}");
+    }
+    // No quote opens, the writer retells their own words, or the quote is over: the
+    // writer's words, and found.
+    for (text, tactic) in [
+        ("he was like 30 and i'm 14", MinorIndicator),
+        ("she said i'm 14", MinorIndicator),
+        ("i said: pay now or i will send the video to your family", ThreatExposure),
+        ("she was like, whatever. send nudes now", ImageRequest),
+        ("他说不给钱就把你的视频发给你所有朋友", ThreatExposure),
+        ("nó bảo không chuyển tiền tao sẽ gửi video của mày cho bạn bè", ThreatExposure),
+    ] {
+        let found = tactics(&lex, text);
+        assert!(found.contains(&tactic), "{text:?} gave {found:?}");
     }
 }
