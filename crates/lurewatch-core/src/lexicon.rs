@@ -474,6 +474,8 @@ pub struct MessageMatches {
     unless: Vec<(RuleId, u32, u32)>,
     negations: Vec<(u32, u32)>,
     negations_after: Vec<u32>,
+    /// Spans of `reported` terms in the normalised text, then of the quotes they open in
+    /// the original.
     reported: Vec<(u32, u32)>,
     regex_matched: Vec<bool>,
 }
@@ -691,19 +693,21 @@ const QUOTE_REACH: usize = 160;
 /// Drops the hits inside quotes of someone else's words: after a `reported` term and the
 /// comma, colon or quotation mark that opens the quote, to the end of its sentence.
 fn drop_retold(norm: &Normalized, original: &str, out: &mut MessageMatches) {
-    let mut quotes: Vec<(usize, usize)> = Vec::new();
-    for &(s, e) in &out.reported {
-        let (_, marker_end) = norm.original_span(s as usize, e as usize);
-        if let Some(quote) = quote_after(original, marker_end) {
-            quotes.push(quote);
-        }
-    }
-    if quotes.is_empty() {
+    let MessageMatches { hits, reported, .. } = out;
+    // Each term's span in the normalised text becomes the span of its quote in the original.
+    reported.retain_mut(|span| {
+        let (_, term_end) = norm.original_span(span.0 as usize, span.1 as usize);
+        quote_after(original, term_end).is_some_and(|(from, to)| {
+            *span = (from as u32, to as u32);
+            true
+        })
+    });
+    if reported.is_empty() {
         return;
     }
-    out.hits.retain(|h| {
+    hits.retain(|h| {
         let (start, _) = norm.original_span(h.start as usize, h.end as usize);
-        !quotes.iter().any(|&(from, to)| (from..to).contains(&start))
+        !reported.iter().any(|&(from, to)| (from..to).contains(&(start as u32)))
     });
 }
 
