@@ -268,7 +268,8 @@ fn cross_validate(dataset: &Dataset, options: &Options) -> anyhow::Result<Vec<Ro
 }
 
 /// The model alone, out of fold, on whole conversations: precision, recall, F1 and the
-/// false-positive rate per file at the chosen threshold, the rounds pooled.
+/// false-positive rate per file at the chosen threshold, the rounds pooled; with several
+/// rounds, the lowest and highest F1 of one round, to show how much the folds move it.
 fn model_alone(
     log: &mut dyn Write,
     files: &[FileRecord],
@@ -278,20 +279,34 @@ fn model_alone(
 ) -> anyhow::Result<()> {
     writeln!(log, "model alone, out of fold (file: tp fp fn tn; precision recall F1 FPR):")?;
     for (g, f) in files.iter().enumerate() {
-        let (mut tp, mut fp, mut fn_, mut tn) = (0u64, 0u64, 0u64, 0u64);
+        let mut pooled = [0u64; 4];
+        let mut round_f1 = Vec::new();
         for scores in rounds.iter().map(|r| &r.scores) {
+            let mut counts = [0u64; 4];
             for (c, &s) in conversations.iter().zip(scores).filter(|(c, _)| c.group as usize == g) {
-                match (c.label != Category::None, s >= threshold) {
-                    (true, true) => tp += 1,
-                    (true, false) => fn_ += 1,
-                    (false, true) => fp += 1,
-                    (false, false) => tn += 1,
-                }
+                // tp, fp, fn, tn
+                counts[match (c.label != Category::None, s >= threshold) {
+                    (true, true) => 0,
+                    (false, true) => 1,
+                    (true, false) => 2,
+                    (false, false) => 3,
+                }] += 1;
+            }
+            round_f1.extend(precision_recall_f(counts[0], counts[1], counts[2], 1.0).2);
+            for (p, c) in pooled.iter_mut().zip(counts) {
+                *p += c;
             }
         }
+        let [tp, fp, fn_, tn] = pooled;
         let (p, r, f1) = precision_recall_f(tp, fp, fn_, 1.0);
         let fpr = (fp + tn > 0).then(|| fp as f64 / (fp + tn) as f64);
-        writeln!(log, "  {}: {tp} {fp} {fn_} {tn}; {} {} {} {}", f.name, cell(p), cell(r), cell(f1), cell(fpr))?;
+        write!(log, "  {}: {tp} {fp} {fn_} {tn}; {} {} {} {}", f.name, cell(p), cell(r), cell(f1), cell(fpr))?;
+        if rounds.len() > 1 && round_f1.len() == rounds.len() {
+            let lo = round_f1.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = round_f1.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            write!(log, "; F1 of one round {lo:.3}–{hi:.3}")?;
+        }
+        writeln!(log)?;
     }
     Ok(())
 }

@@ -154,7 +154,9 @@ fn a_trained_model_is_used_by_scan_eval_and_bench() {
         .arg(&data)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("small.jsonl: 24 0 0 24;") && log.contains("F1 of one round 1.000–1.000"), "{log}");
     let r = &json_lines(&out.stdout)[0];
     assert_eq!(r["conversations"], 48, "{r}");
     assert_eq!(r["positives"], 24, "{r}");
