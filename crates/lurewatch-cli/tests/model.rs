@@ -116,6 +116,34 @@ fn the_baseline_keeps_sextortion_in_every_language() {
     }
 }
 
+#[test]
+fn the_baseline_does_not_overrule_an_adult_talking_to_a_child() {
+    // Short and blunt, in the style of the chat-room negatives the model learned from; the
+    // ages the two give decide it. An adult, or someone who gives no age, asking a child
+    // for intimate pictures: grooming, whatever the model says. Two teenagers: below medium.
+    let chat = |age: &str| {
+        format!(
+            "a: hey asl?\nb: 15 f usa u?\na: {age} m uk. u horny?\nb: lol yea\na: wanna cyber? send me a pic of ur boobs\n"
+        )
+    };
+    for (age, flagged) in [("28", true), ("i'm 31", true), ("", true), ("16", false)] {
+        let out = lurewatch()
+            .args(["scan", "--model", "baseline", "--format", "json", "-"])
+            .write_stdin(chat(age))
+            .output()
+            .unwrap();
+        let a = &json_lines(&out.stdout)[0];
+        let level = a["level"].as_str().unwrap();
+        if flagged {
+            assert_eq!(a["category"], "grooming", "{age}: {a}");
+            assert!(matches!(level, "high" | "critical"), "{age}: {a}");
+            assert_eq!(a["suspect"], "a", "{age}: {a}");
+        } else {
+            assert!(matches!(level, "none" | "low"), "{age}: {a}");
+        }
+    }
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::File::create(&p).unwrap().write_all(text.as_bytes()).unwrap();

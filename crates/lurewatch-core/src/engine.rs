@@ -546,7 +546,25 @@ impl Ages {
     fn peers(&self) -> bool {
         self.count >= 2 && self.min >= 15 && self.max <= 19 && self.max - self.min <= 2
     }
+
+    /// One participant states an adult's age and another a child's, at least
+    /// [`ADULT_CHILD_GAP`] years younger: the plainest sign of grooming there is.
+    fn adult_and_child(&self) -> bool {
+        self.max >= 18
+            && self.statements.iter().any(|&(adult, a)| {
+                a >= 18
+                    && self.statements.iter().any(|&(child, c)| child != adult && c < 18 && a - c >= ADULT_CHILD_GAP)
+            })
+    }
+
+    /// Whether a participant other than `sender` stated a child's age.
+    fn child_besides(&self, sender: usize) -> bool {
+        self.statements.iter().any(|&(s, age)| s != sender && age < 18)
+    }
 }
+
+/// Years between an adult's and a child's stated ages that no learned score may overrule.
+const ADULT_CHILD_GAP: u8 = 4;
 
 impl State {
     fn new(rules: usize) -> State {
@@ -637,6 +655,18 @@ impl State {
             sender: slot,
             count: 1,
         });
+    }
+
+    /// The participants' own words leave no doubt that an adult or a stranger is after a
+    /// child: one states an adult's age and another a child's, or, outside a chat between
+    /// peers, one states a child's age and another asks for intimate images. A learned score
+    /// may not overrule that.
+    fn plainly_grooming(&self) -> bool {
+        self.ages.adult_and_child()
+            || (!self.ages.peers()
+                && self.senders.iter().enumerate().any(|(i, s)| {
+                    s.tactics[Tactic::ImageRequest.index()].first.is_some() && self.ages.child_besides(i)
+                }))
     }
 
     /// The sender with the highest risk; without grooming when a scorer judges it.
@@ -897,7 +927,10 @@ impl Step<'_> {
     fn conclude(&mut self, index: u32) -> Snapshot {
         if !self.engine.scorers.is_empty() {
             let language = self.state.language();
-            self.state.model_judges = self.engine.scorers.iter().any(|s| s.judges(language));
+            // A scorer judges grooming in the languages it learned, unless the participants'
+            // own words plainly say it.
+            self.state.model_judges =
+                self.engine.scorers.iter().any(|s| s.judges(language)) && !self.state.plainly_grooming();
         }
         let mut best = self.state.best().map(|i| self.state.senders[i].risk).unwrap_or_default();
         if self.state.model_judges {

@@ -56,7 +56,10 @@ pub trait Scorer: Debug + Send + Sync {
     fn start(&self) -> Box<dyn ScorerState>;
     /// Whether this scorer, rather than the lexicon's grooming rule, judges grooming in
     /// conversations in `language`. Only a model trained on grooming in that language
-    /// should say so; by default a scorer only adds evidence.
+    /// should say so; by default a scorer only adds evidence. The engine keeps the
+    /// lexicon's grooming verdict anyway where the participants' own words make it plain
+    /// (an adult's and a child's stated ages, or a child's age and another participant's
+    /// request for intimate pictures).
     fn judges(&self, language: Language) -> bool {
         let _ = language;
         false
