@@ -1,7 +1,7 @@
 //! The scorer seam: a learned model adds evidence and can raise, never lower, the risk.
 
 use lurewatch_core::scorer::{MessageView, Scorer, ScorerEvidence, ScorerState};
-use lurewatch_core::{Category, Engine, Level, Message, Tactic};
+use lurewatch_core::{Category, Engine, Language, Level, Message, Tactic};
 
 /// A deliberately simple scorer: the share of messages with a tactic, as a probability that
 /// the conversation is grooming. It stands in for the learned model of the next stage.
@@ -69,4 +69,71 @@ fn a_scorer_never_hides_what_the_lexicon_saw() {
     let b = plain.assess("c", chat.iter().map(|&(s, t)| Message::new(s, t)));
     assert_eq!(a.risk, b.risk);
     assert_eq!(a.category, Category::Sextortion);
+}
+
+/// A scorer that judges grooming in English and never sees any: it stands for a model whose
+/// training data taught it to score a blunt chat-room exchange low.
+#[derive(Debug)]
+struct QuietJudge;
+
+struct Quiet;
+
+impl Scorer for QuietJudge {
+    fn start(&self) -> Box<dyn ScorerState> {
+        Box::new(Quiet)
+    }
+
+    fn judges(&self, language: Language) -> bool {
+        language == Language::En
+    }
+}
+
+impl ScorerState for Quiet {
+    fn observe(&mut self, _: &MessageView<'_>) {}
+
+    fn evidence(&self) -> ScorerEvidence {
+        ScorerEvidence {
+            scorer: "quiet/1".into(),
+            probability: 0.0,
+            category: Category::Grooming,
+            features: Vec::new(),
+            sender: None,
+        }
+    }
+}
+
+#[test]
+fn a_judging_scorer_does_not_overrule_what_the_participants_say() {
+    let engine = Engine::builder().scorer(Box::new(QuietJudge)).build();
+    let assess = |chat: &[(&str, &str)]| engine.assess("c", chat.iter().map(|&(s, t)| Message::new(s, t)));
+    let plainly = |age: &'static str| {
+        [
+            ("a", "hey asl?"),
+            ("b", "15 f usa u?"),
+            ("a", age),
+            ("a", "wanna meet up this weekend? send me a pic of ur boobs"),
+        ]
+    };
+    // An adult and a child by their own words, or a child asked for intimate pictures by
+    // someone else: grooming, though the scorer judges and sees nothing.
+    for age in ["28 m uk", "m uk"] {
+        let a = assess(&plainly(age));
+        assert_eq!(a.category, Category::Grooming, "{age}: {a:?}");
+        assert!(a.level >= Level::Medium, "{age}: {a:?}");
+        assert_eq!(a.suspect.as_deref(), Some("a"));
+    }
+    // A child, flattery, a secret meeting, but no pictures asked for and no adult's age:
+    // the lexicon alone raises it, and here the scorer judges, and sees nothing.
+    let chat = [
+        ("a", "hey asl?"),
+        ("b", "15 f usa u?"),
+        ("a", "cool, ur so mature for ur age. wanna meet up this weekend? dont tell ur parents"),
+    ];
+    assert!(Engine::new().assess("c", chat.iter().map(|&(s, t)| Message::new(s, t))).level >= Level::Medium);
+    let a = assess(&chat);
+    assert!(a.level < Level::Medium, "{a:?}");
+    // Both sides merged into one speaker (like VTPAN's segments): who said what is lost,
+    // and the scorer judges.
+    let merged = plainly("28 m uk").iter().map(|&(_, t)| ("unknown", t)).collect::<Vec<_>>();
+    assert!(assess(&merged).level < Level::Medium);
 }
