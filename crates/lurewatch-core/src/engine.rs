@@ -557,9 +557,12 @@ impl Ages {
             })
     }
 
-    /// Whether a participant other than `sender` stated a child's age.
+    /// Whether a participant other than `sender` stated a child's age, and no adult's: a
+    /// parent who says "im 38" and "my daughter turned 12" is no child.
     fn child_besides(&self, sender: usize) -> bool {
-        self.statements.iter().any(|&(s, age)| s != sender && age < 18)
+        self.statements
+            .iter()
+            .any(|&(s, age)| s != sender && age < 18 && !self.statements.iter().any(|&(t, a)| t == s && a >= 18))
     }
 }
 

@@ -132,6 +132,14 @@ fn a_judging_scorer_does_not_overrule_what_the_participants_say() {
     assert!(Engine::new().assess("c", chat.iter().map(|&(s, t)| Message::new(s, t))).level >= Level::Medium);
     let a = assess(&chat);
     assert!(a.level < Level::Medium, "{a:?}");
+    // Adults flirting, one of them a parent speaking of a child: no child in the chat.
+    let parent = [
+        ("a", "hey gorgeous, how was ur day"),
+        ("b", "long! my daughter turned 12, party all afternoon lol. im 38 now, feel old"),
+        ("a", "haha u deserve a break. send me a pic of ur boobs ;)"),
+    ];
+    let a = assess(&parent);
+    assert!(a.level < Level::Medium, "{a:?}");
     // Both sides merged into one speaker (like VTPAN's segments): who said what is lost,
     // and the scorer judges.
     let merged = plainly("28 m uk").iter().map(|&(_, t)| ("unknown", t)).collect::<Vec<_>>();

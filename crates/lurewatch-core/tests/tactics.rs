@@ -178,6 +178,7 @@ fn single_words_that_are_not_tactics() {
         "the class starts at 9",
         "im 25 and work in sales",
         "i'm 15 minutes away",
+        "my daughter just turned 12 today",
         "nice to meet you",
         "sex education class is on monday",
         "我已经到了",
