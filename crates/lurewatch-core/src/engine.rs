@@ -547,22 +547,29 @@ impl Ages {
         self.count >= 2 && self.min >= 15 && self.max <= 19 && self.max - self.min <= 2
     }
 
-    /// One participant states an adult's age and another a child's, at least
+    /// Whether `sender` stated an adult's age.
+    fn adult(&self, sender: usize) -> bool {
+        self.statements.iter().any(|&(s, age)| s == sender && age >= 18)
+    }
+
+    /// The children's statements: an age under 18 from a participant who stated no adult's
+    /// age (a parent who says "im 38" and "my kid is 12" is no child).
+    fn children(&self) -> impl Iterator<Item = (usize, u8)> + '_ {
+        self.statements.iter().copied().filter(|&(s, age)| age < 18 && !self.adult(s))
+    }
+
+    /// One participant states an adult's age and another is a child at least
     /// [`ADULT_CHILD_GAP`] years younger: the plainest sign of grooming there is.
     fn adult_and_child(&self) -> bool {
         self.max >= 18
-            && self.statements.iter().any(|&(adult, a)| {
-                a >= 18
-                    && self.statements.iter().any(|&(child, c)| child != adult && c < 18 && a - c >= ADULT_CHILD_GAP)
+            && self.children().any(|(child, c)| {
+                self.statements.iter().any(|&(s, a)| s != child && a >= 18 && a - c >= ADULT_CHILD_GAP)
             })
     }
 
-    /// Whether a participant other than `sender` stated a child's age, and no adult's: a
-    /// parent who says "im 38" and "my daughter turned 12" is no child.
+    /// Whether a participant other than `sender` is a child by their stated age.
     fn child_besides(&self, sender: usize) -> bool {
-        self.statements
-            .iter()
-            .any(|&(s, age)| s != sender && age < 18 && !self.statements.iter().any(|&(t, a)| t == s && a >= 18))
+        self.children().any(|(s, _)| s != sender)
     }
 }
 

@@ -693,7 +693,7 @@ const QUOTE_REACH: usize = 160;
 /// Drops the hits inside quotes of someone else's words: after a `reported` term and the
 /// comma, colon or quotation mark that opens the quote, to the end of its sentence.
 fn drop_retold(norm: &Normalized, original: &str, out: &mut MessageMatches) {
-    let MessageMatches { hits, reported, .. } = out;
+    let MessageMatches { hits, negated, reported, .. } = out;
     // Each term's span in the normalised text becomes the span of its quote in the original.
     reported.retain_mut(|span| {
         let (_, term_end) = norm.original_span(span.0 as usize, span.1 as usize);
@@ -705,10 +705,13 @@ fn drop_retold(norm: &Normalized, original: &str, out: &mut MessageMatches) {
     if reported.is_empty() {
         return;
     }
-    hits.retain(|h| {
+    // Negated hits too: a threat outside the quote must not bring back a negation inside it.
+    let outside = |h: &RawHit| {
         let (start, _) = norm.original_span(h.start as usize, h.end as usize);
         !reported.iter().any(|&(from, to)| (from..to).contains(&(start as u32)))
-    });
+    };
+    hits.retain(outside);
+    negated.retain(outside);
 }
 
 /// The quote that opens at byte `at` of `text`: `(from, to)`, from its opening mark to the

@@ -140,6 +140,15 @@ fn a_judging_scorer_does_not_overrule_what_the_participants_say() {
     ];
     let a = assess(&parent);
     assert!(a.level < Level::Medium, "{a:?}");
+    // Both adults give their ages; the parent's child's age is no child in the chat.
+    let parents = [
+        ("a", "im 40 btw, how was ur day gorgeous"),
+        ("b", "my kid is 12 yo today lol, im 38 and feel old"),
+        ("a", "u deserve a break. send me a pic of ur boobs ;)"),
+    ];
+    assert!(Engine::new().assess("c", parents.iter().map(|&(s, t)| Message::new(s, t))).level >= Level::Medium);
+    let a = assess(&parents);
+    assert!(a.level < Level::Medium, "{a:?}");
     // Both sides merged into one speaker (like VTPAN's segments): who said what is lost,
     // and the scorer judges.
     let merged = plainly("28 m uk").iter().map(|&(_, t)| ("unknown", t)).collect::<Vec<_>>();

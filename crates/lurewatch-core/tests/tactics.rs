@@ -16,6 +16,7 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("en", MinorIndicator, "i'm 13"),
     ("en", MinorIndicator, "im only 14 lol"),
     ("en", MinorIndicator, "I'm in 8th grade"),
+    ("en", MinorIndicator, "just turned 13, my sister is 16"),
     ("en", GiftOrMoneyOffer, "I can buy you v-bucks"),
     ("en", GiftOrMoneyOffer, "i'll get u a gift card"),
     ("en", Secrecy, "don't tell your parents about me"),
