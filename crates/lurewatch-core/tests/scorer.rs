@@ -122,35 +122,27 @@ fn a_judging_scorer_does_not_overrule_what_the_participants_say() {
         assert!(a.level >= Level::Medium, "{age}: {a:?}");
         assert_eq!(a.suspect.as_deref(), Some("a"));
     }
-    // A child, flattery, a secret meeting, but no pictures asked for and no adult's age:
-    // the lexicon alone raises it, and here the scorer judges, and sees nothing.
-    let chat = [
+    // Chats the lexicon alone raises that are still the scorer's to judge, and it sees
+    // nothing in them:
+    // - a child, flattery, a secret meeting, but no pictures asked for and no adult's age;
+    // - adults flirting who give their ages, one a parent speaking of a kid's age: no
+    //   child in the chat;
+    // - both sides merged into one speaker (like VTPAN's segments): who said what is lost.
+    let secret = [
         ("a", "hey asl?"),
         ("b", "15 f usa u?"),
         ("a", "cool, ur so mature for ur age. wanna meet up this weekend? dont tell ur parents"),
     ];
-    assert!(Engine::new().assess("c", chat.iter().map(|&(s, t)| Message::new(s, t))).level >= Level::Medium);
-    let a = assess(&chat);
-    assert!(a.level < Level::Medium, "{a:?}");
-    // Adults flirting, one of them a parent speaking of a child: no child in the chat.
-    let parent = [
-        ("a", "hey gorgeous, how was ur day"),
-        ("b", "long! my daughter turned 12, party all afternoon lol. im 38 now, feel old"),
-        ("a", "haha u deserve a break. send me a pic of ur boobs ;)"),
-    ];
-    let a = assess(&parent);
-    assert!(a.level < Level::Medium, "{a:?}");
-    // Both adults give their ages; the parent's child's age is no child in the chat.
     let parents = [
         ("a", "im 40 btw, how was ur day gorgeous"),
         ("b", "my kid is 12 yo today lol, im 38 and feel old"),
         ("a", "u deserve a break. send me a pic of ur boobs ;)"),
     ];
-    assert!(Engine::new().assess("c", parents.iter().map(|&(s, t)| Message::new(s, t))).level >= Level::Medium);
-    let a = assess(&parents);
-    assert!(a.level < Level::Medium, "{a:?}");
-    // Both sides merged into one speaker (like VTPAN's segments): who said what is lost,
-    // and the scorer judges.
-    let merged = plainly("28 m uk").iter().map(|&(_, t)| ("unknown", t)).collect::<Vec<_>>();
-    assert!(assess(&merged).level < Level::Medium);
+    let merged = plainly("28 m uk").map(|(_, t)| ("unknown", t));
+    for chat in [&secret[..], &parents, &merged] {
+        let alone = Engine::new().assess("c", chat.iter().map(|&(s, t)| Message::new(s, t)));
+        assert!(alone.level >= Level::Medium, "{alone:?}");
+        let a = assess(chat);
+        assert!(a.level < Level::Medium, "{a:?}");
+    }
 }
