@@ -134,8 +134,19 @@ async fn wait_for(c: &Client, css: &str) {
     }
 }
 
+/// The text of the element `css` finds. A click does not wait for the page it leads to, so
+/// the page may be replaced between finding an element and reading it: then it is found
+/// again on the page that is there now.
 async fn text(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
+    for _ in 0..50 {
+        let element = c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        match element.text().await {
+            Ok(text) => return text,
+            Err(e) if e.is_stale_element_reference() => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(e) => panic!("{css}: {e}"),
+        }
+    }
+    panic!("{css} kept going stale for 5 s")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
