@@ -722,10 +722,14 @@ fn quote_after(text: &str, at: usize) -> Option<(usize, usize)> {
     const ENDS: &[char] = &['.', '!', '?', '\n', '。', '！', '？', '"', '”', '」'];
     let rest = text.get(at..)?;
     let from = at + (rest.len() - rest.trim_start_matches([' ', '\t']).len());
-    let mut chars = text[from..].char_indices();
+    const MARKS: &[char] = &['"', '“', '「', '\'', '‘'];
+    let mut chars = text[from..].char_indices().peekable();
     if !chars.next().is_some_and(|(_, c)| OPENS.contains(&c)) {
         return None;
     }
+    // `said, "…"`: a quotation mark after the comma or colon opens the quote too, and does
+    // not close it.
+    while chars.next_if(|&(_, c)| c == ' ' || MARKS.contains(&c)).is_some() {}
     let to = chars
         .take_while(|&(i, _)| i < QUOTE_REACH)
         .find(|&(_, c)| ENDS.contains(&c))

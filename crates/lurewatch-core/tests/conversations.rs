@@ -445,6 +445,22 @@ fn a_threat_with_a_negated_payment_still_counts() {
 }
 
 #[test]
+fn a_threat_does_not_bring_back_a_negation_someone_else_said() {
+    // The quote's "don't download the app" is a warning the writer retells; the threat
+    // after it restores the writer's own negated words, never the quote's.
+    let threat = "if you don't pay i will send the video to your family";
+    let quoted = format!("she said, \"don't download the app\" lol. {threat}");
+    let a = assess(&engine(), &[("x", "I have your video and your contact list"), ("x", &quoted)]);
+    assert_eq!(a.category, Category::Sextortion, "{a:#?}");
+    assert!(a.stages.contains(&Tactic::PaymentDemand), "{a:#?}");
+    assert!(!a.stages.contains(&Tactic::AppInstall), "{a:#?}");
+    // Unquoted, the same negated words are the writer's and come back with the threat.
+    let own = format!("don't download the app lol. {threat}");
+    let a = assess(&engine(), &[("x", "I have your video and your contact list"), ("x", &own)]);
+    assert!(a.stages.contains(&Tactic::AppInstall), "{a:#?}");
+}
+
+#[test]
 fn evidence_spans_point_into_the_original_text() {
     let text = "Ｉ ｈａｖｅ your c0ntacts. pay or I'll s e n d the video to your f4mily";
     let a = assess(&engine(), &[("x", text)]);

@@ -237,6 +237,9 @@ fn words_retold_are_not_the_writers() {
         ("one guy i got before, it was like, ", "come see me naked, click this link!"),
         ("he was like \"", "send nudes or i post ur pics\" so i blocked him"),
         ("she said: ", "download this app and allow contacts"),
+        // A quotation mark after the comma opens the quote; it does not close it.
+        ("she said, \"", "download this app and allow contacts\""),
+        ("他说，“", "不给钱就把你的视频发给你所有朋友”"),
         ("他说：", "不给钱就把你的视频发给你所有朋友"),
         ("佢話：「", "唔俾錢就將你段片發晒俾你啲朋友」"),
         ("nó bảo: ", "không chuyển tiền tao sẽ gửi video của mày cho bạn bè"),
