@@ -120,26 +120,41 @@ fn the_baseline_keeps_sextortion_in_every_language() {
 fn the_baseline_does_not_overrule_an_adult_talking_to_a_child() {
     // Short and blunt, in the style of the chat-room negatives the model learned from; the
     // ages the two give decide it. An adult, or someone who gives no age, asking a child
-    // for intimate pictures: grooming, whatever the model says. Two teenagers: below medium.
+    // for intimate pictures or talking about sex: grooming, whatever the model says. Two
+    // teenagers: below medium.
     let chat = |age: &str| {
         format!(
             "a: hey asl?\nb: 15 f usa u?\na: {age} m uk. u horny?\nb: lol yea\na: wanna cyber? send me a pic of ur boobs\n"
         )
     };
-    for (age, flagged) in [("28", true), ("i'm 31", true), ("", true), ("16", false)] {
+    // Sexual talk without a request for pictures: at least medium from a stranger.
+    let talk = |age: &str| {
+        format!("a: hey asl?\nb: 15 f usa u?\na: {age} m uk. u horny?\nb: lol\na: wanna cyber? what r u wearing\n")
+    };
+    for (text, age, lowest) in [
+        (chat("28"), "28", Some("high")),
+        (chat("i'm 31"), "i'm 31", Some("high")),
+        (chat(""), "", Some("high")),
+        (chat("16"), "16", None),
+        (talk(""), "", Some("medium")),
+        (talk("16"), "16", None),
+    ] {
         let out = lurewatch()
             .args(["scan", "--model", "baseline", "--format", "json", "-"])
-            .write_stdin(chat(age))
+            .write_stdin(text)
             .output()
             .unwrap();
         let a = &json_lines(&out.stdout)[0];
         let level = a["level"].as_str().unwrap();
-        if flagged {
-            assert_eq!(a["category"], "grooming", "{age}: {a}");
-            assert!(matches!(level, "high" | "critical"), "{age}: {a}");
-            assert_eq!(a["suspect"], "a", "{age}: {a}");
-        } else {
-            assert!(matches!(level, "none" | "low"), "{age}: {a}");
+        let levels = ["none", "low", "medium", "high", "critical"];
+        let rank = |l: &str| levels.iter().position(|&x| x == l).unwrap();
+        match lowest {
+            Some(lowest) => {
+                assert_eq!(a["category"], "grooming", "{age}: {a}");
+                assert!(rank(level) >= rank(lowest), "{age}: {a}");
+                assert_eq!(a["suspect"], "a", "{age}: {a}");
+            }
+            None => assert!(rank(level) < rank("medium"), "{age}: {a}"),
         }
     }
 }

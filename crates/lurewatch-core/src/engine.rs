@@ -669,14 +669,15 @@ impl State {
 
     /// The participants' own words leave no doubt that an adult or a stranger is after a
     /// child: one states an adult's age and another a child's, or, outside a chat between
-    /// peers, one states a child's age and another asks for intimate images. A learned score
-    /// may not overrule that.
+    /// peers, one states a child's age and another asks for intimate images or talks about
+    /// sex. A learned score may not overrule that.
     fn plainly_grooming(&self) -> bool {
+        let sexual = |s: &Sender| {
+            [Tactic::ImageRequest, Tactic::SexualContent].iter().any(|t| s.tactics[t.index()].first.is_some())
+        };
         self.ages.adult_and_child()
             || (!self.ages.peers()
-                && self.senders.iter().enumerate().any(|(i, s)| {
-                    s.tactics[Tactic::ImageRequest.index()].first.is_some() && self.ages.child_besides(i)
-                }))
+                && self.senders.iter().enumerate().any(|(i, s)| sexual(s) && self.ages.child_besides(i)))
     }
 
     /// The sender with the highest risk; without grooming when a scorer judges it.

@@ -114,12 +114,14 @@ fn a_judging_scorer_does_not_overrule_what_the_participants_say() {
             ("a", "wanna meet up this weekend? send me a pic of ur boobs"),
         ]
     };
-    // An adult and a child by their own words, or a child asked for intimate pictures by
-    // someone else: grooming, though the scorer judges and sees nothing.
-    for age in ["28 m uk", "m uk"] {
-        let a = assess(&plainly(age));
-        assert_eq!(a.category, Category::Grooming, "{age}: {a:?}");
-        assert!(a.level >= Level::Medium, "{age}: {a:?}");
+    // An adult and a child by their own words, or a child asked for intimate pictures or
+    // talked to about sex by someone else: grooming, though the scorer judges and sees
+    // nothing.
+    let talk = [("a", "hey asl?"), ("b", "15 f usa u?"), ("a", "m uk. u horny? wanna cyber?")];
+    for chat in [&plainly("28 m uk")[..], &plainly("m uk"), &talk] {
+        let a = assess(chat);
+        assert_eq!(a.category, Category::Grooming, "{chat:?}: {a:?}");
+        assert!(a.level >= Level::Medium, "{chat:?}: {a:?}");
         assert_eq!(a.suspect.as_deref(), Some("a"));
     }
     // Chats the lexicon alone raises that are still the scorer's to judge, and it sees

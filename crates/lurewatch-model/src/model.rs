@@ -2,10 +2,12 @@
 //! and the scorer the engine runs.
 //!
 //! A sender's score for a category is
-//! `bias + Σ text weights / (tokens + alpha) + Σ tactic and order weights + Σ shape weights · shape`.
-//! The text part is the mean weight of the sender's grams, shrunk towards zero while the
-//! sender has said little (`alpha` pseudo-tokens), so it is the same whether computed at
-//! once or message by message, and the state per sender is a few numbers. A
+//! `bias + Σ text weights / √(tokens + alpha) + Σ tactic and order weights + Σ shape weights · shape`.
+//! The text part is the sum of the weights of the sender's grams over the root of their
+//! count (the gram counts scaled to unit length, as far as grams repeat little), shrunk
+//! towards zero while the sender has said little (`alpha` pseudo-tokens); it is the same
+//! whether computed at once or message by message, and the state per sender is a few
+//! numbers. A
 //! conversation's probability is its highest sender's: the model scores authors.
 
 use std::sync::Arc;
