@@ -134,19 +134,26 @@ async fn wait_for(c: &Client, css: &str) {
     }
 }
 
-/// The text of the element `css` finds. A click does not wait for the page it leads to, so
-/// the page may be replaced between finding an element and reading it: then it is found
-/// again on the page that is there now.
-async fn text(c: &Client, css: &str) -> String {
-    for _ in 0..50 {
-        let element = c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
-        match element.text().await {
-            Ok(text) => return text,
-            Err(e) if e.is_stale_element_reference() => tokio::time::sleep(Duration::from_millis(100)).await,
+/// The text of the element `css` finds, once `ok` accepts it. A click does not wait for the
+/// page it leads to, and the page before may have the same element: so the element may be
+/// missing while the next page loads, go stale between finding and reading it, or still
+/// show the page before's text. Each is tried again for up to 20 s.
+async fn text_until(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+    let mut last = String::new();
+    for _ in 0..200 {
+        match c.find(Locator::Css(css)).await {
+            Ok(element) => match element.text().await {
+                Ok(text) if ok(&text) => return text,
+                Ok(text) => last = text,
+                Err(e) if e.is_stale_element_reference() => {}
+                Err(e) => panic!("{css}: {e}"),
+            },
+            Err(e) if e.is_no_such_element() => {}
             Err(e) => panic!("{css}: {e}"),
         }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{css} kept going stale for 5 s")
+    panic!("{css} never showed the text expected in 20 s on {:?}; it last read {last:?}", c.current_url().await)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,13 +188,13 @@ async fn report_come_back_and_look_up_in_every_language() {
         let category = c.find(Locator::Css("[data-category]")).await.unwrap().attr("data-category").await.unwrap();
         assert_eq!(category.as_deref(), Some("sextortion"), "{tag}");
         assert!(!c.find_all(Locator::Css("ol.advice li")).await.unwrap().is_empty(), "{tag}: advice is shown");
-        assert!(text(&c, ".indicators").await.contains(value), "{tag}");
+        text_until(&c, ".indicators", |t| t.contains(value)).await;
 
         // Store: the receipt code is shown once.
         c.find(Locator::Css("input[name=minor][value=yes]")).await.unwrap().click().await.unwrap();
         c.find(Locator::Css("form[action='/report/store'] button")).await.unwrap().click().await.unwrap();
         wait_for(&c, "#receipt-code").await;
-        let receipt = text(&c, "#receipt-code").await;
+        let receipt = text_until(&c, "#receipt-code", |t| !t.is_empty()).await;
         assert_eq!(receipt.len(), 24, "{tag}: {receipt}");
         let lang = c.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap();
         assert_eq!(lang.as_deref(), Some(*tag), "the page stays in the chosen language");
@@ -197,15 +204,14 @@ async fn report_come_back_and_look_up_in_every_language() {
         c.find(Locator::Id("code")).await.unwrap().send_keys(&receipt.to_lowercase()).await.unwrap();
         c.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
         wait_for(&c, "#report-messages").await;
-        assert_eq!(text(&c, "#report-messages").await, "3", "{tag}");
+        text_until(&c, "#report-messages", |t| t == "3").await;
 
         // Look up the account in another spelling.
         c.goto(&format!("{base}/lookup")).await.unwrap();
         c.find(Locator::Id("q")).await.unwrap().send_keys(query).await.unwrap();
         c.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
         wait_for(&c, "section.lookup table").await;
-        let table = text(&c, "section.lookup table").await;
-        assert!(table.contains(value), "{tag}: {table}");
+        text_until(&c, "section.lookup table", |t| t.contains(value)).await;
         let level = c.find(Locator::Css("section.lookup")).await.unwrap().attr("class").await.unwrap().unwrap();
         assert!(level.contains("level-suspected") || level.contains("level-possible"), "{tag}: {level}");
     }
@@ -280,8 +286,8 @@ async fn pictures_are_hashed_in_the_browser_and_only_hashes_are_sent() {
     // Only hashes leave: store them, then a platform matches the original picture.
     c.find(Locator::Id("protect-store")).await.unwrap().click().await.unwrap();
     wait_for(&c, "#protect-done:not([hidden])").await;
-    let case = text(&c, "#protect-case").await;
-    let pin = text(&c, "#protect-pin").await;
+    let case = text_until(&c, "#protect-case", |t| !t.is_empty()).await;
+    let pin = text_until(&c, "#protect-pin", |t| !t.is_empty()).await;
     assert_eq!((case.len(), pin.len()), (9, 8));
     let hash = lurewatch_image::hash_image(&std::fs::read(&images[0].0).unwrap()).unwrap().hash;
     let store =
@@ -353,7 +359,7 @@ async fn the_workspace_from_sign_in_to_statistics() {
     c.find(Locator::Css("#queue tbody tr a")).await.unwrap().click().await.unwrap();
     wait_for(&c, "#conversation").await;
     assert!(!c.find_all(Locator::Css("#conversation li.evidence")).await.unwrap().is_empty());
-    assert!(text(&c, "#indicators").await.contains("qq:12345678"));
+    text_until(&c, "#indicators", |t| t.contains("qq:12345678")).await;
     c.find(Locator::Id("note"))
         .await
         .unwrap()
@@ -362,18 +368,18 @@ async fn the_workspace_from_sign_in_to_statistics() {
         .unwrap();
     c.find(Locator::Css("#notes form button")).await.unwrap().click().await.unwrap();
     wait_for(&c, "ol.notes li").await;
-    assert!(text(&c, "ol.notes").await.contains("called the school"));
+    text_until(&c, "ol.notes", |t| t.contains("called the school")).await;
     c.find(Locator::XPath("//select[@id='status']/option[.='referred']")).await.unwrap().click().await.unwrap();
     c.find(Locator::Css("form.inline button")).await.unwrap().click().await.unwrap();
     wait_for(&c, "#case-status").await;
-    assert_eq!(text(&c, "#case-status").await, "referred");
+    text_until(&c, "#case-status", |t| t == "referred").await;
     screenshot(&c, "case").await;
 
     // Its network: both reports, the shared account, the graph.
     c.find(Locator::Css("#case-network a")).await.unwrap().click().await.unwrap();
     wait_for(&c, "svg#graph").await;
     assert_eq!(c.find_all(Locator::Css("svg#graph circle")).await.unwrap().len(), 2);
-    assert!(text(&c, "#shared").await.contains("qq:12345678"));
+    text_until(&c, "#shared", |t| t.contains("qq:12345678")).await;
     assert_eq!(c.find_all(Locator::Css("#network-reports tbody tr")).await.unwrap().len(), 2);
     c.find(Locator::Css("figure.graph")).await.unwrap().screenshot().await.unwrap();
     if std::env::var_os("LUREWATCH_SCREENSHOTS").is_some() {
@@ -386,14 +392,14 @@ async fn the_workspace_from_sign_in_to_statistics() {
     // counts under five.
     c.find(Locator::LinkText("Statistics")).await.unwrap().click().await.unwrap();
     wait_for(&c, "#totals").await;
-    assert!(text(&c, "#totals").await.starts_with("2 reports"));
+    text_until(&c, "#totals", |t| t.starts_with("2 reports")).await;
     let charts = c.find_all(Locator::Css("section.figure figure.chart svg")).await.unwrap();
     assert!(charts.len() >= 8, "{} charts", charts.len());
-    assert!(text(&c, "#figure-categories table").await.contains("sextortion 2"));
+    text_until(&c, "#figure-categories table", |t| t.contains("sextortion 2")).await;
     screenshot(&c, "statistics").await;
     c.find(Locator::Id("to-shareable")).await.unwrap().click().await.unwrap();
     wait_for(&c, "#shareable").await;
-    assert!(text(&c, "#figure-categories table").await.contains("sextortion <5"));
+    text_until(&c, "#figure-categories table", |t| t.contains("sextortion <5")).await;
     let csv = c.find(Locator::Css("#figure-months a[download]")).await.unwrap().attr("href").await.unwrap();
     assert_eq!(csv.as_deref(), Some("/staff/statistics/months.csv?view=shareable"));
 
