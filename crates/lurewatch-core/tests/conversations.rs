@@ -432,6 +432,22 @@ fn adults_flirting_and_one_risky_word_stay_low() {
 }
 
 #[test]
+fn deadlines_sums_and_family_videos_in_everyday_chat_stay_calm() {
+    let e = engine();
+    for chat in [
+        &[("a", "hurry up or your family will see the wedding video before you lol"), ("b", "haha ok")][..],
+        &[("shop", "Pay now or everyone gets the photos before you! Order our photo book today")],
+        &[("a", "you have 2 days left of vacation, enjoy"), ("b", "can you send 20 more flyers?")],
+        &[("bank", "Quy khach da chuyen 500k toi TK 0123456789 thanh cong")],
+        &[("mẹ", "con chuyển 2 triệu cho mẹ nhé, mẹ gửi ảnh cho cả nhà rồi")],
+        &[("a", "anh gui video cho nha may kiem tra giup em")],
+        &[("婆婆", "我發咗段片俾屋企人睇，婆婆生日好開心")],
+    ] {
+        expect_calm(&assess(&e, chat));
+    }
+}
+
+#[test]
 fn a_threat_with_a_negated_payment_still_counts() {
     let a = assess(
         &engine(),
