@@ -86,6 +86,7 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("zh-Hant", Flattery, "你好靚，我好鍾意你"),
     ("zh-Hant", PersonalInfoRequest, "你讀邊間學校？住邊度？"),
     ("zh-Hant", MinorIndicator, "我讀緊中學，今年14歲"),
+    ("zh-Hant", MinorIndicator, "我讀緊中五"),
     ("zh-Hant", GiftOrMoneyOffer, "俾錢你買嘢，零用錢唔使愁"),
     ("zh-Hant", Secrecy, "唔好話俾你屋企人知"),
     ("zh-Hant", PlatformSwitch, "打字好慢，開視頻聊"),
