@@ -441,6 +441,7 @@ fn deadlines_sums_and_family_videos_in_everyday_chat_stay_calm() {
         &[("bank", "Quy khach da chuyen 500k toi TK 0123456789 thanh cong")],
         &[("mẹ", "con chuyển 2 triệu cho mẹ nhé, mẹ gửi ảnh cho cả nhà rồi")],
         &[("a", "anh gui video cho nha may kiem tra giup em")],
+        &[("a", "mọi người đăng ảnh đám cưới lên fb nhé"), ("b", "ai chưa gửi tiền mừng thì chuyển khoản cho em nhé")],
         &[("婆婆", "我發咗段片俾屋企人睇，婆婆生日好開心")],
     ] {
         expect_calm(&assess(&e, chat));

@@ -143,6 +143,7 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("vi", ContactsLeverage, "tao có video của mày, có cả danh bạ"),
     ("vi", ThreatExposure, "tao sẽ gửi video cho gia đình mày"),
     ("vi", ThreatExposure, "khong thi tao gui clip cho ca nha may"),
+    ("vi", ThreatExposure, "t co clip nong cua m r, ko ck 5tr thi t tung len fb"),
     ("vi", PaymentDemand, "chuyển khoản 20 triệu"),
     ("vi", PaymentDemand, "chuyen tien ngay"),
     ("vi", PaymentDemand, "CHUYỂN  TIỀN"),
