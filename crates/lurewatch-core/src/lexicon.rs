@@ -32,6 +32,8 @@
 //! `reported` terms: the way someone starts to retell another's words ("he was like",
 //! "他说"). A `reported` term followed by a comma, a colon or a quotation mark opens a quote
 //! that runs to the end of its sentence; what the lexicon finds inside is not the writer's.
+//! `denial` terms deny being what an advisory term names ("not a scam", "我不是骗子"): an
+//! advisory term inside one does not make the message advisory.
 //!
 //! ```
 //! use lurewatch_core::lexicon::LexiconBuilder;
@@ -126,6 +128,8 @@ struct ContextSpec {
     paid: Vec<String>,
     #[serde(default)]
     reported: Vec<String>,
+    #[serde(default)]
+    denial: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -177,6 +181,7 @@ enum ContextKind {
     Advisory,
     Paid,
     Reported,
+    Denial,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,6 +233,7 @@ impl LexiconBuilder {
             (ContextKind::Advisory, &spec.context.advisory),
             (ContextKind::Paid, &spec.context.paid),
             (ContextKind::Reported, &spec.context.reported),
+            (ContextKind::Denial, &spec.context.denial),
         ] {
             for term in terms {
                 self.add_term(term, Membership::Context(kind)).map_err(|message| LexiconError::Parse {
@@ -477,6 +483,10 @@ pub struct MessageMatches {
     /// Spans of `reported` terms in the normalised text, then of the quotes they open in
     /// the original.
     reported: Vec<(u32, u32)>,
+    /// Spans of `advisory` terms and of `denial` terms ("not a scam"), which take back the
+    /// advisory terms inside them.
+    advisories: Vec<(u32, u32)>,
+    denials: Vec<(u32, u32)>,
     regex_matched: Vec<bool>,
 }
 
@@ -522,6 +532,8 @@ impl Lexicon {
         out.negations.clear();
         out.negations_after.clear();
         out.reported.clear();
+        out.advisories.clear();
+        out.denials.clear();
         out.advisory = false;
         out.paid = false;
         let text = norm.as_str();
@@ -560,12 +572,16 @@ impl Lexicon {
                     Membership::Unless { rule } => out.unless.push((rule, s, e)),
                     Membership::Context(ContextKind::Negation) => out.negations.push((s, e)),
                     Membership::Context(ContextKind::NegationAfter) => out.negations_after.push(s),
-                    Membership::Context(ContextKind::Advisory) => out.advisory = true,
+                    Membership::Context(ContextKind::Advisory) => out.advisories.push((s, e)),
+                    Membership::Context(ContextKind::Denial) => out.denials.push((s, e)),
                     Membership::Context(ContextKind::Paid) => out.paid = true,
                     Membership::Context(ContextKind::Reported) => out.reported.push((s, e)),
                 }
             }
         }
+        // "This is not a scam" is no warning: a scammer says it to be believed.
+        let MessageMatches { advisories, denials, .. } = &*out;
+        out.advisory = advisories.iter().any(|&(s, e)| !denials.iter().any(|&(ds, de)| ds <= s && e <= de));
         self.resolve_groups(out);
         if first_digit.is_some() && !self.regexes.is_empty() {
             let mut at = 0;

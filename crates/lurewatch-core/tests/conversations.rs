@@ -432,6 +432,31 @@ fn adults_flirting_and_one_risky_word_stay_low() {
 }
 
 #[test]
+fn a_scammer_denying_a_scam_is_not_giving_advice() {
+    let e = engine();
+    let leverage = ("x", "I recorded you and I have your contacts");
+    for denial in [
+        "this is not a scam. pay $500 or i send the video to all your friends",
+        "dont think im a scammer, i will really send the video to your family if you dont pay",
+        "我不是骗子，不给钱就把视频发给你家人",
+        "사기 아니야. 돈 안 보내면 영상 지인들한테 다 뿌린다",
+        "đây không phải lừa đảo, không chuyển tiền tao gửi video cho gia đình mày",
+    ] {
+        let a = assess(&e, &[leverage, ("x", denial)]);
+        assert_eq!(a.category, Category::Sextortion, "{denial}: {a:#?}");
+        assert!(a.level >= Level::Medium, "{denial}: {a:#?}");
+    }
+    // A warning that quotes the denial is still a warning.
+    expect_calm(&assess(
+        &e,
+        &[(
+            "news",
+            "Scammers often claim it is not a scam and threaten to send the video to your family unless you pay",
+        )],
+    ));
+}
+
+#[test]
 fn deadlines_sums_and_family_videos_in_everyday_chat_stay_calm() {
     let e = engine();
     for chat in [
