@@ -49,6 +49,7 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("en", ThreatExposure, "pay or i'll post your pics on instagram for all your followers"),
     ("en", ThreatExposure, "pay 300 in btc or ur family and friends get the video"),
     ("en", ThreatExposure, "I have your contact list. pay or they all get the video"),
+    ("en", ThreatExposure, "send 300 or im posting it and tagging every follower"),
     ("en", PaymentDemand, "send $500 by gift card"),
     ("en", PaymentDemand, "pay me in bitcoin"),
     ("en", PaymentDemand, "send $300 to this account now"),
