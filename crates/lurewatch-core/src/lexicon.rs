@@ -579,9 +579,7 @@ impl Lexicon {
                 }
             }
         }
-        // "This is not a scam" is no warning: a scammer says it to be believed.
-        let MessageMatches { advisories, denials, .. } = &*out;
-        out.advisory = advisories.iter().any(|&(s, e)| !denials.iter().any(|&(ds, de)| ds <= s && e <= de));
+        out.advisory = self.advisory(out);
         self.resolve_groups(out);
         if first_digit.is_some() && !self.regexes.is_empty() {
             let mut at = 0;
@@ -597,6 +595,22 @@ impl Lexicon {
         // Ages that survived the vetoes are reported; only those under 18 are hits.
         out.ages.extend(out.hits.iter().filter_map(|h| h.age));
         out.hits.retain(|h| h.age.is_none_or(|a| a < 18));
+    }
+
+    /// Whether an advisory term is outside every denial ("this is not a scam" is no
+    /// warning: a scammer says it to be believed). A denial holding an advisory term starts
+    /// at most `max_term` bytes before it ends, so each check is a binary search and a short
+    /// scan: a message full of denials costs n log n, not n².
+    fn advisory(&self, out: &mut MessageMatches) -> bool {
+        let MessageMatches { advisories, denials, .. } = out;
+        if denials.is_empty() {
+            return !advisories.is_empty();
+        }
+        denials.sort_unstable();
+        advisories.iter().any(|&(s, e)| {
+            let from = denials.partition_point(|&(ds, _)| ds + self.max_term < e);
+            !denials[from..].iter().take_while(|&&(ds, _)| ds <= s).any(|&(_, de)| e <= de)
+        })
     }
 
     /// Runs the regexes over `hay[from..]`; assertions still see the text before `from`.
@@ -736,15 +750,15 @@ fn drop_retold(norm: &Normalized, original: &str, out: &mut MessageMatches) {
 fn quote_after(text: &str, at: usize) -> Option<(usize, usize)> {
     const OPENS: &[char] = &[',', '，', ':', '：', '"', '“', '「', '\'', '‘', '-', '–', '—'];
     const ENDS: &[char] = &['.', '!', '?', '\n', '。', '！', '？', '"', '”', '」'];
+    // Quotation marks that may follow the comma or colon: they open the quote too.
+    const MARKS: &[char] = &['"', '“', '「', '\'', '‘'];
     let rest = text.get(at..)?;
     let from = at + (rest.len() - rest.trim_start_matches([' ', '\t']).len());
-    const MARKS: &[char] = &['"', '“', '「', '\'', '‘'];
     let mut chars = text[from..].char_indices().peekable();
     if !chars.next().is_some_and(|(_, c)| OPENS.contains(&c)) {
         return None;
     }
-    // `said, "…"`: a quotation mark after the comma or colon opens the quote too, and does
-    // not close it.
+    // `said, "…"`: the quotation mark after the comma does not close the quote.
     while chars.next_if(|&(_, c)| c == ' ' || MARKS.contains(&c)).is_some() {}
     let to = chars
         .take_while(|&(i, _)| i < QUOTE_REACH)
@@ -851,6 +865,7 @@ mod tests {
         [context]
         negation = ["don't", "never"]
         advisory = ["scammers"]
+        denial = ["not scammers"]
         [[rule]]
         tactic = "image_request"
         weight = 0.8
@@ -959,6 +974,24 @@ mod tests {
         n.normalize(&text);
         lex.scan(&n, &text, &mut m);
         assert_eq!(m.hits.len(), 1, "beyond every veto's window");
+    }
+
+    #[test]
+    fn a_denial_takes_back_only_the_advisory_term_inside_it() {
+        let lex = lexicon(TEST);
+        let mut n = Normalized::new();
+        let mut m = MessageMatches::default();
+        let mut advisory = |text: &str| {
+            n.normalize(text);
+            lex.scan(&n, text, &mut m);
+            m.advisory
+        };
+        assert!(advisory("scammers will post the video"));
+        assert!(!advisory("we are not scammers. pay or we post the video"));
+        let many = "not scammers. ".repeat(2000);
+        assert!(!advisory(&many));
+        assert!(advisory(&format!("{many}scammers")), "the last one is outside every denial");
+        assert!(advisory(&format!("scammers {many}")), "the first one is outside every denial");
     }
 
     #[test]

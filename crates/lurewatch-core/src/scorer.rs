@@ -59,7 +59,7 @@ pub trait Scorer: Debug + Send + Sync {
     /// should say so; by default a scorer only adds evidence. The engine keeps the
     /// lexicon's grooming verdict anyway where the participants' own words make it plain
     /// (an adult's and a child's stated ages, or a child's age and another participant's
-    /// request for intimate pictures).
+    /// request for intimate pictures or sexual talk).
     fn judges(&self, language: Language) -> bool {
         let _ = language;
         false

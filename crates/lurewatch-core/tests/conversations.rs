@@ -446,14 +446,15 @@ fn a_scammer_denying_a_scam_is_not_giving_advice() {
         assert_eq!(a.category, Category::Sextortion, "{denial}: {a:#?}");
         assert!(a.level >= Level::Medium, "{denial}: {a:#?}");
     }
-    // A warning that quotes the denial is still a warning.
-    expect_calm(&assess(
-        &e,
-        &[(
-            "news",
-            "Scammers often claim it is not a scam and threaten to send the video to your family unless you pay",
-        )],
-    ));
+    // A warning that quotes the denial is still a warning, in every language.
+    for news in [
+        "Scammers often claim it is not a scam and threaten to send the video to your family unless you pay",
+        "警方提醒：骗子会说“我不是骗子”，然后威胁不给钱就把视频发给你的家人",
+        "경찰은 범인이 '사기 아니야'라고 하면서 돈 안 보내면 영상을 지인들한테 뿌린다고 협박한다고 경고했다",
+        "Công an cảnh báo: đối tượng nói 'đây không phải lừa đảo' rồi đe dọa gửi video cho gia đình nạn nhân",
+    ] {
+        expect_calm(&assess(&e, &[("news", news)]));
+    }
 }
 
 #[test]

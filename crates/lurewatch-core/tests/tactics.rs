@@ -52,8 +52,6 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("en", ThreatExposure, "send 300 or im posting it and tagging every follower"),
     ("en", PaymentDemand, "send $500 by gift card"),
     ("en", PaymentDemand, "pay me in bitcoin"),
-    ("en", PaymentDemand, "send $300 to this account now"),
-    ("en", PaymentDemand, "transfer 500 usd tonight"),
     ("en", PaymentDemand, "go buy steam cards and send me the codes"),
     ("en", Urgency, "you have 24 hours"),
     ("en", Urgency, "u have 2 hrs"),
@@ -151,7 +149,6 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("vi", PaymentDemand, "chuyển khoản 20 triệu"),
     ("vi", PaymentDemand, "chuyen tien ngay"),
     ("vi", PaymentDemand, "CHUYỂN  TIỀN"),
-    ("vi", PaymentDemand, "ck 5tr vao tk nay di"),
     ("vi", Urgency, "nhanh lên, trong vòng 1 giờ"),
     ("vi", RepeatDemand, "chưa đủ, chuyển thêm 5 triệu"),
 ];
