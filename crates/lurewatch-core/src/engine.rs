@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::advice::{AdviceBook, AdviceItem, Language};
 use crate::indicator::{ExtractScratch, Extractor, Flag, Found, IndicatorKind, KnownLists};
-use crate::lexicon::{Lexicon, MessageMatches, RawHit, RuleId};
+use crate::lexicon::{Lexicon, MessageMatches, RawHit, RuleId, age_answer};
 use crate::normalize::{Normalized, ScriptCounts};
 use crate::scorer::{MessageView, Scorer, ScorerEvidence, ScorerState};
 use crate::tactic::{Category, Level, Tactic};
@@ -388,6 +388,8 @@ enum Inference {
     PayeeAfterThreat,
     /// A sum of money named.
     NamesAmount,
+    /// An age under 18 given in answer to an age question.
+    AnswersAge,
 }
 
 impl Inference {
@@ -401,6 +403,7 @@ impl Inference {
             Inference::AppLink => "sends a link to an app outside the app stores",
             Inference::PayeeAfterThreat => "names an amount or a payee after threatening",
             Inference::NamesAmount => "names an amount of money",
+            Inference::AnswersAge => "answers a question about age with an age under 18",
         }
     }
 }
@@ -505,12 +508,19 @@ struct State {
     /// Whether the last verdict came from a scorer rather than the lexicon.
     model_led: bool,
     ages: Ages,
+    /// The sender who last asked another's age, and the message they asked in.
+    age_question: Option<(usize, u32)>,
     /// Hits of English and of Vietnamese rules: Vietnamese typed without diacritics looks
     /// like any Latin text to the script counts.
     latin_votes: [u32; 2],
     /// Distinct indicators, at most [`MAX_INDICATORS`].
     indicators: Vec<SeenIndicator>,
 }
+
+/// Messages after an age question within which a bare number answers it.
+const AGE_ANSWER_REACH: u32 = 3;
+/// The weight of an age under 18 given in answer, as the lexicons weigh a stated age.
+const ANSWERED_AGE_WEIGHT: f32 = 0.9;
 
 /// Distinct `(sender, age)` statements kept; enough to tell peers from an adult and a child.
 const MAX_AGE_STATEMENTS: usize = 16;
@@ -592,6 +602,7 @@ impl State {
             model_judges: false,
             model_led: false,
             ages: Ages::default(),
+            age_question: None,
             latin_votes: [0; 2],
             indicators: Vec::new(),
         }
@@ -817,6 +828,10 @@ impl Step<'_> {
             let (s, e) = self.norm.original_span(hit.start as usize, hit.end as usize);
             self.repeat_after_payment(slot, index, s, e, text);
         }
+        minor_changed |= self.answer_age(slot, index, text);
+        if self.matches.hits.iter().any(|h| lexicon.rule(h.rule).asks_age) {
+            self.state.age_question = Some((slot, index));
+        }
         if self.matches.paid {
             self.state.paid_by = Some(slot);
         }
@@ -866,6 +881,47 @@ impl Step<'_> {
             }
         }
         *self.found = found;
+    }
+
+    /// A short reply that starts with a number, from someone other than the participant
+    /// who asked their age a few messages before, states the replier's age: "how old r
+    /// u?" … "13". Whether it made the replier a child.
+    fn answer_age(&mut self, slot: usize, index: u32, text: &str) -> bool {
+        let Some((asker, asked)) = self.state.age_question else {
+            return false;
+        };
+        if index - asked > AGE_ANSWER_REACH {
+            self.state.age_question = None;
+            return false;
+        }
+        if asker == slot || self.matches.advisory {
+            return false;
+        }
+        let Some((age, start, end)) = age_answer(text, self.norm.as_str()) else {
+            return false;
+        };
+        self.state.age_question = None;
+        if self.matches.ages.contains(&age) {
+            // "13 yo": the lexicon already read the age.
+            return false;
+        }
+        self.matches.ages.push(age);
+        if age >= 18 {
+            return false;
+        }
+        let (s, e) = self.norm.original_span(start, end);
+        let why = Inference::AnswersAge;
+        let sender = &mut self.state.senders[slot];
+        let ts = &mut sender.tactics[Tactic::MinorIndicator.index()];
+        if sender.inferred & why.bit() == 0 {
+            sender.inferred |= why.bit();
+            ts.strength = 1.0 - (1.0 - ts.strength) * (1.0 - ANSWERED_AGE_WEIGHT);
+        }
+        record(ts, index, s, e, ANSWERED_AGE_WEIGHT, Source::Inferred(why), text);
+        if !self.tactics_seen.contains(&Tactic::MinorIndicator) {
+            self.tactics_seen.push(Tactic::MinorIndicator);
+        }
+        true
     }
 
     /// A demand after the other party said they paid.

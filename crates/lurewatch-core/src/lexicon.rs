@@ -35,6 +35,10 @@
 //! `denial` terms deny being what an advisory term names ("not a scam", "我不是骗子"): an
 //! advisory term inside one does not make the message advisory.
 //!
+//! A rule with `asks_age = true` asks the other party's age ("how old r u", "몇 살이야"):
+//! the engine then reads a short reply from another participant that starts with a number
+//! ("13", "13 u?") as that participant's stated age (see [`age_answer`]).
+//!
 //! ```
 //! use lurewatch_core::lexicon::LexiconBuilder;
 //!
@@ -152,6 +156,8 @@ struct RuleSpec {
     ordered: bool,
     #[serde(default)]
     negatable: Option<bool>,
+    #[serde(default)]
+    asks_age: bool,
 }
 
 /// Index of a compiled rule.
@@ -168,6 +174,9 @@ pub struct Rule {
     pub reason: Box<str>,
     /// The `language` of the file the rule came from (`en`, `zh`, `ko`, `vi`, …).
     pub language: Box<str>,
+    /// The rule asks the other party's age: a bare number in the reply is their age
+    /// (see [`age_answer`]).
+    pub asks_age: bool,
     groups: u8,
     window: u32,
     ordered: bool,
@@ -290,6 +299,7 @@ impl LexiconBuilder {
             weight: spec.weight,
             reason: spec.reason.into(),
             language: language.into(),
+            asks_age: spec.asks_age,
             groups: groups.len().max(1) as u8,
             window: spec.window.unwrap_or(DEFAULT_WINDOW),
             ordered: spec.ordered,
@@ -767,6 +777,68 @@ fn quote_after(text: &str, at: usize) -> Option<(usize, usize)> {
     Some((from, to))
 }
 
+/// Longest reply, in normalised bytes, that [`age_answer`] reads as an age.
+const MAX_AGE_ANSWER: usize = 32;
+
+/// Words after a number that make it a time, a distance, a sum or a count rather than an
+/// age ("5 min", "10 pm", "20 bucks").
+const NOT_AGE_WORDS: &[&str] = &[
+    "min", "mins", "minute", "minutes", "h", "hr", "hrs", "hour", "hours", "am", "pm", "sec", "secs", "km", "mi",
+    "mile", "miles", "cm", "m2", "kg", "lb", "lbs", "k", "usd", "dollar", "dollars", "buck", "bucks", "times",
+    "percent", "more", "days", "day", "weeks", "week", "months", "month", "points", "pts", "of", "people", "ppl",
+    "phut", "phút", "gio", "giờ", "ngay", "ngày", "nghin", "nghìn", "trieu", "triệu", "tiếng", "tieng",
+];
+
+/// Han and Hangul units after a number that make it an age ("13岁", "13살", "13세").
+const AGE_UNITS: &[char] = &['岁', '살', '세'];
+
+/// Reads a short reply to an age question as an age: a reply that starts with a number
+/// of one or two digits ("13", "13 u?", "13/f", "16 wbu"), not followed by a unit or
+/// another number that makes it something else ("10 min", "5 pm", "3点", "13:30").
+/// `original` is the reply as written (it must start with the number: "$15" is a sum)
+/// and `normalized` its normalised text; the result is the age and its byte span there.
+pub fn age_answer(original: &str, normalized: &str) -> Option<(u8, usize, usize)> {
+    if !original.trim_start().starts_with(|c: char| c.is_numeric()) {
+        return None;
+    }
+    let start = normalized.len() - normalized.trim_start().len();
+    let rest = &normalized[start..];
+    if rest.trim_end().len() > MAX_AGE_ANSWER {
+        return None;
+    }
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if !(1..=2).contains(&digits) {
+        return None;
+    }
+    let age: u8 = rest[..digits].parse().ok()?;
+    if !AGES.contains(&age) {
+        return None;
+    }
+    let after = &rest[digits..];
+    // "13.5", "13,000", "13%" where the normaliser keeps the sign.
+    let mut chars = after.chars();
+    if matches!(chars.next(), Some(':' | '.' | '/' | ',' | '-')) && chars.next().is_some_and(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    if after.starts_with(['%', '$', '€', '£', '¥', '+']) {
+        return None;
+    }
+    let cjk = |c: char| is_han(c as u32) || is_hangul(c as u32);
+    let tail = after.trim_start();
+    // Normalised, "13:30" is "13 30": two numbers are not an age.
+    if tail.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    if tail.chars().next().is_some_and(|c| cjk(c) && !AGE_UNITS.contains(&c)) {
+        return None;
+    }
+    let word: String = tail.chars().take_while(|&c| c.is_alphanumeric() && !cjk(c)).collect();
+    if NOT_AGE_WORDS.contains(&word.as_str()) {
+        return None;
+    }
+    Some((age, start, start + digits))
+}
+
 /// How far a regex match may reach before and after a run of digits, in bytes.
 const REGEX_BEFORE_DIGITS: usize = 32;
 const REGEX_AFTER_DIGITS: usize = 24;
@@ -840,6 +912,43 @@ fn cover(hits: &[(RuleId, u8, u32, u32)], groups: u8, window: u32, ordered: bool
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_short_reply_that_starts_with_a_number_is_an_age() {
+        let read = |text: &str| age_answer(text, normalize(text).as_str()).map(|(age, ..)| age);
+        for (text, age) in [
+            ("13", 13),
+            ("13 u?", 13),
+            ("  16 wbu", 16),
+            ("12/f/texas", 12),
+            ("１４", 14),
+            ("13살", 13),
+            ("14歲", 14),
+            ("13 a", 13),
+            ("34, you?", 34),
+        ] {
+            assert_eq!(read(text), Some(age), "{text:?}");
+        }
+        for text in [
+            "10 pm",
+            "13:30",
+            "13.5",
+            "5 min",
+            "20 bucks",
+            "3点",
+            "10분",
+            "10 분",
+            "15 phút",
+            "$15",
+            "100",
+            "2",
+            "12 people came",
+            "u 13?",
+            "13 because my mom said that the shop closes early on sundays",
+        ] {
+            assert_eq!(read(text), None, "{text:?}");
+        }
+    }
     use super::*;
 
     fn lexicon(toml: &str) -> Lexicon {

@@ -193,6 +193,123 @@ fn grooming_of_a_child_who_never_states_an_age() {
     assert!(a.minor);
 }
 
+/// Whether the child's reply was read as their age.
+fn answered_age(a: &Assessment, sender: &str) -> bool {
+    a.tactics.iter().any(|e| {
+        e.tactic == Tactic::MinorIndicator && e.sender == sender && e.reason.starts_with("answers a question about age")
+    })
+}
+
+#[test]
+fn a_bare_number_answering_an_age_question_is_a_childs_age() {
+    // Children answer "how old are you" with a number and nothing else; the groomer's
+    // script around it is the same in every language.
+    let cases: [(&str, [&str; 5]); 6] = [
+        (
+            "en",
+            [
+                "hi! how old r u?",
+                "13",
+                "wow so grown up. i can buy u robux, dont tell ur parents ok? its our secret",
+                "send me a pic of u",
+                "we should meet at the mall saturday, just us",
+            ],
+        ),
+        (
+            "en asl",
+            [
+                "asl?",
+                "12/f/texas",
+                "ur cute. do u have a bf? send me a pic in ur bikini",
+                "u can trust me",
+                "lets meet saturday",
+            ],
+        ),
+        (
+            "zh",
+            [
+                "妹妹你几岁呀",
+                "13",
+                "哥哥给你买皮肤，别告诉你爸妈哦，这是我们的秘密",
+                "发张自拍给哥哥看看",
+                "周末出来见面吧",
+            ],
+        ),
+        (
+            "yue",
+            [
+                "你今年幾多歲呀",
+                "14",
+                "我買禮物俾你，唔好同你屋企人講，我哋嘅秘密",
+                "影張相俾我睇下",
+                "星期六出嚟見面好唔好",
+            ],
+        ),
+        (
+            "ko",
+            ["너 몇 살이야?", "13", "오빠가 기프티콘 사줄게. 부모님한테는 비밀이야", "셀카 보내줘", "주말에 만나자"],
+        ),
+        (
+            "vi",
+            [
+                "em bao nhieu tuoi roi",
+                "13 a",
+                "anh mua qua cho em nhe, dung noi voi bo me, bi mat cua hai dua minh",
+                "gui anh cho anh xem di",
+                "cuoi tuan gap nhau nhe",
+            ],
+        ),
+    ];
+    for (name, [ask, answer, lure, photo, meet]) in cases {
+        let a = assess(&engine(), &[("man", ask), ("kid", answer), ("man", lure), ("man", photo), ("man", meet)]);
+        assert!(
+            answered_age(&a, "kid")
+                || a.tactics.iter().any(|e| e.sender == "kid" && e.tactic == Tactic::MinorIndicator),
+            "{name}: {a:#?}"
+        );
+        expect_script(&a, Category::Grooming, Level::Medium, "man");
+        assert_eq!(a.victim.as_deref(), Some("kid"), "{name}");
+    }
+}
+
+#[test]
+fn numbers_that_answer_other_questions_are_not_ages() {
+    let e = engine();
+    // Someone else's age: a parent asked about their son.
+    let a = assess(&e, &[("a", "how old is your son now?"), ("b", "13"), ("a", "time flies!")]);
+    assert!(!answered_age(&a, "b"), "{a:#?}");
+    let a = assess(&e, &[("a", "你个仔今年几岁？"), ("b", "13"), ("a", "咁快！")]);
+    assert!(!answered_age(&a, "b"), "{a:#?}");
+    let a = assess(&e, &[("a", "con chị mấy tuổi rồi?"), ("b", "13"), ("a", "lớn nhanh quá")]);
+    assert!(!answered_age(&a, "b"), "{a:#?}");
+    // A time, a sum, a count, a price.
+    for reply in ["10 pm", "13:30", "5 min", "20 bucks", "3点", "10분", "15 phút", "$15", "100", "12 people came"] {
+        let a = assess(&e, &[("a", "how old r u? and when do we meet"), ("b", reply)]);
+        assert!(!answered_age(&a, "b"), "{reply}: {a:#?}");
+    }
+    // The asker's own number, and a reply long after the question.
+    let a = assess(&e, &[("a", "how old r u"), ("a", "13 is my lucky number")]);
+    assert!(!answered_age(&a, "a"), "{a:#?}");
+    let a =
+        assess(&e, &[("a", "how old r u"), ("b", "why"), ("a", "just asking"), ("b", "lol"), ("a", "ok"), ("b", "14")]);
+    assert!(!answered_age(&a, "b"), "{a:#?}");
+    // An adult's answer is an age, and no child's.
+    let a = assess(&e, &[("a", "how old are you?"), ("b", "34 u?")]);
+    assert!(!answered_age(&a, "b") && a.tactics.iter().all(|e| e.tactic != Tactic::MinorIndicator), "{a:#?}");
+    // Two teenagers telling each other their age stay peers.
+    let a = assess(
+        &e,
+        &[
+            ("a", "how old r u"),
+            ("b", "15 u"),
+            ("a", "15 too lol. what school u go to"),
+            ("b", "westfield high. wanna meet at the mall saturday?"),
+        ],
+    );
+    assert!(answered_age(&a, "b"), "{a:#?}");
+    expect_calm(&a);
+}
+
 #[test]
 fn a_groomer_posing_as_a_teenager_is_not_a_peer() {
     let a = assess(

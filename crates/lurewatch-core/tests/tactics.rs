@@ -17,6 +17,8 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("en", MinorIndicator, "im only 14 lol"),
     ("en", MinorIndicator, "I'm in 8th grade"),
     ("en", MinorIndicator, "just turned 13, my sister is 16"),
+    ("en", MinorIndicator, "youre hot for 13"),
+    ("en", MinorIndicator, "for 13 u got big boobs"),
     ("en", GiftOrMoneyOffer, "I can buy you v-bucks"),
     ("en", GiftOrMoneyOffer, "i'll get u a gift card"),
     ("en", Secrecy, "don't tell your parents about me"),
@@ -38,6 +40,8 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("en", ImageRequest, "se\u{200B}nd nu\u{200D}des"),
     ("en", ImageRequest, "take off your clothes on cam"),
     ("en", ImageRequest, "send ṅüdës"),
+    ("en", ImageRequest, "send me a pic in ur bikini"),
+    ("en", ImageRequest, "selfie wearing just a towel?"),
     ("en", ImageRequest, "𝓼𝓮𝓷𝓭 𝓷𝓾𝓭𝓮𝓼"),
     ("en", ImageRequest, "sennnd nuuuudes"),
     ("en", ImageRequest, "p!cs of ur b0dy"),
@@ -194,6 +198,8 @@ fn single_words_that_are_not_tactics() {
         "nice to meet you",
         "sex education class is on monday",
         "what are you wearing to the wedding?",
+        "we waited for 15 minutes, you know",
+        "post a photo wearing the swimsuit, does the size fit?",
         "he got a cyber security job",
         "我已经到了",
         "그 사람 주소록 정리했어",
@@ -203,7 +209,7 @@ fn single_words_that_are_not_tactics() {
         assert!(
             !found.iter().any(|t| matches!(
                 t,
-                MinorIndicator | MeetingRequest | SexualContent | PaymentDemand | PersonalInfoRequest
+                MinorIndicator | MeetingRequest | SexualContent | PaymentDemand | PersonalInfoRequest | ImageRequest
             )),
             "{text:?} gave {found:?}"
         );
