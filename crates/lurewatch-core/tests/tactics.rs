@@ -54,6 +54,8 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("en", ThreatExposure, "pay 300 in btc or ur family and friends get the video"),
     ("en", ThreatExposure, "I have your contact list. pay or they all get the video"),
     ("en", ThreatExposure, "send 300 or im posting it and tagging every follower"),
+    ("en", ThreatExposure, "if you don't want your mom and your classmates to see this, send $300 now"),
+    ("en", ThreatExposure, "not enough. another $500 or everyone on your list gets the video"),
     ("en", PaymentDemand, "send $500 by gift card"),
     ("en", PaymentDemand, "pay me in bitcoin"),
     ("en", PaymentDemand, "go buy steam cards and send me the codes"),
@@ -103,6 +105,8 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("zh-Hant", ContactsLeverage, "你的通訊錄我都有"),
     ("zh-Hant", ThreatExposure, "唔俾錢就發晒啲片俾你屋企人同朋友"),
     ("zh-Hant", ThreatExposure, "唔俾五千蚊就將段片發晒俾你通訊錄入面嘅人"),
+    ("zh-Hant", ThreatExposure, "唔想你屋企人同朋友見到，即刻轉3000蚊俾我"),
+    ("zh-Hant", ThreatExposure, "唔夠，再俾5000，唔係就發晒出去"),
     ("zh-Hant", PaymentDemand, "即刻轉數快俾我 HK$8,000"),
     ("zh-Hant", PaymentDemand, "去買京東卡，影低卡密發俾我"),
     ("zh-Hant", Urgency, "快啲，限你一個鐘"),
@@ -127,6 +131,8 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("ko", MeetingRequest, "주말에 만나자 데리러 갈게"),
     ("ko", ContactsLeverage, "영상 녹화했어 니 주소록도 다 있어"),
     ("ko", ThreatExposure, "지인들한테 영상 뿌린다"),
+    ("ko", ThreatExposure, "가족이랑 친구들한테 뿌리기 싫으면 300만원 보내"),
+    ("ko", ThreatExposure, "더 보내. 안 보내면 다 뿌린다"),
     ("ko", PaymentDemand, "300만원 입금해"),
     ("ko", PaymentDemand, "문화상품권 사서 핀번호 보내"),
     ("ko", Urgency, "지금 당장 보내"),
@@ -150,6 +156,8 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("vi", ThreatExposure, "tao sẽ gửi video cho gia đình mày"),
     ("vi", ThreatExposure, "khong thi tao gui clip cho ca nha may"),
     ("vi", ThreatExposure, "t co clip nong cua m r, ko ck 5tr thi t tung len fb"),
+    ("vi", ThreatExposure, "neu khong muon gia dinh va ban be thay thi chuyen 5 trieu ngay"),
+    ("vi", ThreatExposure, "chua du, chuyen them 10 trieu nua khong thi tao gui cho tat ca"),
     ("vi", PaymentDemand, "chuyển khoản 20 triệu"),
     ("vi", PaymentDemand, "chuyen tien ngay"),
     ("vi", PaymentDemand, "CHUYỂN  TIỀN"),
@@ -163,6 +171,14 @@ fn tactics(lex: &Lexicon, text: &str) -> Vec<Tactic> {
     let mut m = MessageMatches::default();
     lex.scan(&n, text, &mut m);
     m.hits.iter().map(|h| lex.rule(h.rule).tactic).collect()
+}
+
+/// Fails, naming the text, when any of `texts` gives a tactic that `wrong` rejects.
+fn assert_none_gives(lex: &Lexicon, texts: &[&str], wrong: impl Fn(Tactic) -> bool) {
+    for text in texts {
+        let found = tactics(lex, text);
+        assert!(!found.iter().any(|&t| wrong(t)), "{text:?} gave {found:?}");
+    }
 }
 
 #[test]
@@ -189,7 +205,7 @@ fn every_tactic_in_every_language_variant() {
 #[test]
 fn single_words_that_are_not_tactics() {
     let lex = Lexicon::default_lexicon();
-    for text in [
+    let texts = &[
         "payday is friday",
         "the class starts at 9",
         "im 25 and work in sales",
@@ -204,22 +220,40 @@ fn single_words_that_are_not_tactics() {
         "我已经到了",
         "그 사람 주소록 정리했어",
         "xe cũ bán rồi",
-    ] {
-        let found = tactics(&lex, text);
-        assert!(
-            !found.iter().any(|t| matches!(
-                t,
-                MinorIndicator | MeetingRequest | SexualContent | PaymentDemand | PersonalInfoRequest | ImageRequest
-            )),
-            "{text:?} gave {found:?}"
-        );
-    }
+    ];
+    assert_none_gives(&lex, texts, |t| {
+        matches!(
+            t,
+            MinorIndicator | MeetingRequest | SexualContent | PaymentDemand | PersonalInfoRequest | ImageRequest
+        )
+    });
+}
+
+#[test]
+fn advice_about_who_might_see_is_no_threat() {
+    // The threat's words without its demand: a parent's or a friend's advice, a farmer.
+    let lex = Lexicon::default_lexicon();
+    let texts = &[
+        "if you dont want your parents to see the pics, dont send them",
+        "if you don't want your mom to see your report card, study harder",
+        "if u dont want everyone to see ur messages, dont send nudes and dont pay anyone who asks",
+        "不想让你爸妈看到你的成绩单就好好复习",
+        "唔想你屋企人見到你咁夜返，就早啲走啦",
+        "엄마가 김치에 고춧가루 다 뿌렸어",
+        "내일 밭에 씨앗 다 뿌린다",
+        "nếu không muốn bố mẹ biết thì đừng gửi ảnh cho người lạ",
+        "khong muon me thay diem kem thi lo hoc di",
+        "nếu không muốn bạn bè biết thì cứ chuyển trường đi",
+        "if you dont want your parents to see, send me the pics on snap instead",
+        "如果不想朋友看到你的照片，就不要转发给别人",
+    ];
+    assert_none_gives(&lex, texts, |t| t == ThreatExposure);
 }
 
 #[test]
 fn the_writers_own_pictures_are_no_threat() {
     let lex = Lexicon::default_lexicon();
-    for text in [
+    let texts = &[
         "send me a link i dont have pics of me naked on the internet",
         "i will post pics of me at the beach on facebook",
         "我把我的照片发到朋友圈了",
@@ -231,10 +265,8 @@ fn the_writers_own_pictures_are_no_threat() {
         // of the reader.
         "我是光明学校的李老师。我已经发给了两张截图证明我给你转了账",
         "我係光明學校嘅李老師。我已經發給咗你兩張截圖證明我轉咗賬",
-    ] {
-        let found = tactics(&lex, text);
-        assert!(!found.contains(&ThreatExposure), "{text:?} gave {found:?}");
-    }
+    ];
+    assert_none_gives(&lex, texts, |t| t == ThreatExposure);
     for text in [
         "send me money or i post pics of u naked on the internet",
         "pay now or i will send the video of you naked to your family",
