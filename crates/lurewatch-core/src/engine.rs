@@ -508,8 +508,8 @@ struct State {
     /// Whether the last verdict came from a scorer rather than the lexicon.
     model_led: bool,
     ages: Ages,
-    /// The sender who last asked another's age, and the message they asked in.
-    age_question: Option<(usize, u32)>,
+    /// The last age question that may still be answered.
+    age_question: Option<AgeQuestion>,
     /// Hits of English and of Vietnamese rules: Vietnamese typed without diacritics looks
     /// like any Latin text to the script counts.
     latin_votes: [u32; 2],
@@ -519,6 +519,15 @@ struct State {
 
 /// Messages after an age question within which a bare number answers it.
 const AGE_ANSWER_REACH: u32 = 3;
+
+/// An age question: who asked, in which message, and whether it asked the others' own
+/// age ("how old r u") or someone else's ("how old is your son", "아들 몇 살이에요").
+#[derive(Debug, Clone, Copy)]
+struct AgeQuestion {
+    asker: usize,
+    index: u32,
+    someone_else: bool,
+}
 /// The weight of an age under 18 given in answer, as the lexicons weigh a stated age.
 const ANSWERED_AGE_WEIGHT: f32 = 0.9;
 
@@ -781,6 +790,9 @@ impl Step<'_> {
 
     /// Adds the message's hits to the sender's tactics; whether the minor signal grew.
     fn record_hits(&mut self, slot: usize, index: u32, text: &str) -> bool {
+        self.tactics_seen.clear();
+        // First, since an answer about someone else takes back the ages the lexicon read.
+        let mut minor_changed = self.answer_age(slot, index, text);
         let lexicon = &self.engine.lexicon;
         let m = &*self.matches;
         let demanded_before = self.state.senders[slot].tactics[Tactic::PaymentDemand.index()].first.is_some();
@@ -790,8 +802,6 @@ impl Step<'_> {
         let reporting = sender.advisory > 0 && u64::from(sender.advisory) * 3 >= u64::from(sender.messages);
         let other_paid = self.state.paid_by.is_some_and(|who| who != slot);
         let mut repeat: Option<RawHit> = None;
-        let mut minor_changed = false;
-        self.tactics_seen.clear();
         for hit in &m.hits {
             let rule = lexicon.rule(hit.rule);
             let tactic = rule.tactic;
@@ -828,9 +838,9 @@ impl Step<'_> {
             let (s, e) = self.norm.original_span(hit.start as usize, hit.end as usize);
             self.repeat_after_payment(slot, index, s, e, text);
         }
-        minor_changed |= self.answer_age(slot, index, text);
-        if self.matches.hits.iter().any(|h| lexicon.rule(h.rule).asks_age) {
-            self.state.age_question = Some((slot, index));
+        let asks_age = self.matches.hits.iter().any(|h| lexicon.rule(h.rule).asks_age);
+        if asks_age || self.matches.asks_others_age {
+            self.state.age_question = Some(AgeQuestion { asker: slot, index, someone_else: !asks_age });
         }
         if self.matches.paid {
             self.state.paid_by = Some(slot);
@@ -885,22 +895,28 @@ impl Step<'_> {
 
     /// A short reply that starts with a number, from someone other than the participant
     /// who asked their age a few messages before, states the replier's age: "how old r
-    /// u?" … "13". Whether it made the replier a child.
+    /// u?" … "13". Asked someone else's age, it states that person's: "아들 몇 살이에요?" …
+    /// "13살이요" makes no one in the chat a child. Whether it made the replier a child.
     fn answer_age(&mut self, slot: usize, index: u32, text: &str) -> bool {
-        let Some((asker, asked)) = self.state.age_question else {
+        let Some(question) = self.state.age_question else {
             return false;
         };
-        if index - asked > AGE_ANSWER_REACH {
+        if index - question.index > AGE_ANSWER_REACH {
             self.state.age_question = None;
             return false;
         }
-        if asker == slot || self.matches.advisory {
+        if question.asker == slot || self.matches.advisory {
             return false;
         }
         let Some((age, start, end)) = age_answer(text, self.norm.as_str()) else {
             return false;
         };
         self.state.age_question = None;
+        if question.someone_else {
+            self.matches.hits.retain(|h| h.age.is_none());
+            self.matches.ages.clear();
+            return false;
+        }
         if self.matches.ages.contains(&age) {
             // "13 yo": the lexicon already read the age.
             return false;

@@ -37,7 +37,10 @@
 //!
 //! A rule with `asks_age = true` asks the other party's age ("how old r u", "몇 살이야"):
 //! the engine then reads a short reply from another participant that starts with a number
-//! ("13", "13 u?") as that participant's stated age (see [`age_answer`]).
+//! ("13", "13 u?") as that participant's stated age (see [`age_answer`]). Its `unless`
+//! terms name someone else ("how old is your son", "아들 몇 살이에요"): a question they veto
+//! asks a third person's age ([`MessageMatches::asks_others_age`]), and the engine reads a
+//! short reply to it ("13살이요") as that person's age, not the replier's.
 //!
 //! ```
 //! use lurewatch_core::lexicon::LexiconBuilder;
@@ -486,6 +489,9 @@ pub struct MessageMatches {
     pub negated: Vec<RawHit>,
     /// Ages stated in the message (any age, adult or not).
     pub ages: Vec<u8>,
+    /// The message asks someone else's age ("how old is your son"): an `asks_age` rule hit
+    /// that its `unless` terms vetoed.
+    pub asks_others_age: bool,
     group_hits: Vec<(RuleId, u8, u32, u32)>,
     unless: Vec<(RuleId, u32, u32)>,
     negations: Vec<(u32, u32)>,
@@ -546,6 +552,7 @@ impl Lexicon {
         out.denials.clear();
         out.advisory = false;
         out.paid = false;
+        out.asks_others_age = false;
         let text = norm.as_str();
         let bytes = text.as_bytes();
         // Each script's terms only where the message has that script.
@@ -694,7 +701,7 @@ impl Lexicon {
     /// Drops vetoed hits and moves negated ones aside. Everything is sorted first and each
     /// check is a binary search: a message full of negations or vetoes costs n log n, not n².
     fn apply_context(&self, out: &mut MessageMatches) {
-        let MessageMatches { hits, negated, unless, negations, negations_after, .. } = out;
+        let MessageMatches { hits, negated, unless, negations, negations_after, asks_others_age, .. } = out;
         unless.sort_unstable_by_key(|&(r, s, _)| (r, s));
         negations.sort_unstable_by_key(|&(_, e)| e);
         negations_after.sort_unstable();
@@ -709,6 +716,7 @@ impl Lexicon {
                 .take_while(|&&(r, s, _)| r == h.rule && s <= h.end + rule.window)
                 .any(|&(_, _, e)| e + rule.window >= h.start);
             if vetoed {
+                *asks_others_age |= rule.asks_age;
                 return false;
             }
             if !rule.negatable {

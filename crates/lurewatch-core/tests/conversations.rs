@@ -311,6 +311,28 @@ fn numbers_that_answer_other_questions_are_not_ages() {
 }
 
 #[test]
+fn an_age_given_for_someone_else_is_not_the_repliers() {
+    // Parents talking about their children answer with the child's age and a unit, the
+    // way a child gives their own: the question tells whose age it is.
+    let e = engine();
+    let minor = |a: &Assessment| a.tactics.iter().any(|t| t.sender == "b" && t.tactic == Tactic::MinorIndicator);
+    for (about_child, about_you, reply, next) in [
+        ("아들 몇 살이에요?", "너 몇 살이야?", "13살이요", "주말에 애들 데리고 공원에서 만나요. 사진도 보내드릴게요"),
+        ("你个仔今年几岁？", "你今年几岁？", "13岁", "周末带埋啲仔女出嚟见面啦"),
+        ("你女兒今年幾歲？", "你今年幾歲？", "12歲啦", "星期六一齊帶小朋友去公園見面"),
+        ("con chị mấy tuổi rồi?", "em mấy tuổi rồi?", "13 tuổi em ạ", "cuối tuần gặp nhau ở công viên nhé"),
+        ("how old is your daughter now?", "how old are you?", "12 yo", "lets meet at the park saturday with the kids"),
+    ] {
+        let a = assess(&e, &[("a", about_child), ("b", reply), ("a", next)]);
+        assert!(!minor(&a), "{about_child} {reply}: {a:#?}");
+        expect_calm(&a);
+        // Asked their own age, the same reply is the replier's.
+        let a = assess(&e, &[("a", about_you), ("b", reply), ("a", next)]);
+        assert!(minor(&a), "{about_you} {reply}: {a:#?}");
+    }
+}
+
+#[test]
 fn a_groomer_posing_as_a_teenager_is_not_a_peer() {
     let a = assess(
         &engine(),
