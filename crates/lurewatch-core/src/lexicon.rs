@@ -32,8 +32,10 @@
 //! `reported` terms: the way someone starts to retell another's words ("he was like",
 //! "他说"). A `reported` term followed by a comma, a colon or a quotation mark opens a quote
 //! that runs to the end of its sentence; what the lexicon finds inside is not the writer's.
-//! `denial` terms deny being what an advisory term names ("not a scam", "我不是骗子"): an
-//! advisory term inside one does not make the message advisory.
+//! `denial` terms are advisory words in the crime's own mouth: denying being what an
+//! advisory term names ("not a scam", "我不是骗子"), warning the victim ("last warning"),
+//! daring them to go to the police ("报警也没用"). An advisory term inside one does not make
+//! the message advisory, nor does one inside a handle, link or address ("$scamking99").
 //!
 //! A rule with `asks_age = true` asks the other party's age ("how old r u", "몇 살이야"):
 //! the engine then reads a short reply from another participant that starts with a number
@@ -596,6 +598,9 @@ impl Lexicon {
                 }
             }
         }
+        if !out.advisories.is_empty() {
+            out.advisories.retain(|&(s, e)| !inside_a_name(norm, original, s, e));
+        }
         out.advisory = self.advisory(out);
         self.resolve_groups(out);
         if first_digit.is_some() && !self.regexes.is_empty() {
@@ -733,6 +738,25 @@ impl Lexicon {
             true
         });
     }
+}
+
+/// Whether the term at `s..e` of the normalised text is, in the original, part of a
+/// handle, a link or an address rather than a word of its own: "$scamking99",
+/// "scammer_hunter", "noscam.example/pay". A name someone chose says nothing about what
+/// the message is. Only Latin terms written in ASCII are names: Chinese next to a number
+/// ("警方110") is still speech.
+fn inside_a_name(norm: &Normalized, original: &str, s: u32, e: u32) -> bool {
+    let (from, to) = norm.original_span(s as usize, e as usize);
+    let bytes = original.as_bytes();
+    if !bytes[from..to].iter().all(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    let glued = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'@' | b'$' | b'.' | b'/' | b'-');
+    let start = bytes[..from].iter().rposition(|&b| !glued(b)).map_or(0, |i| i + 1);
+    let end = bytes[to..].iter().position(|&b| !glued(b)).map_or(bytes.len(), |i| to + i);
+    // A full stop or a hyphen at either end is punctuation; inside, it joins a name.
+    let token = original[start..end].trim_matches(['.', '-', '/']);
+    token.bytes().any(|b| b.is_ascii_digit() || matches!(b, b'_' | b'@' | b'$' | b'/' | b'.'))
 }
 
 /// How far a retold quote reaches at most, in bytes of the original text.

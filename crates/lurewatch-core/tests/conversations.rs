@@ -571,7 +571,9 @@ fn adults_flirting_and_one_risky_word_stay_low() {
 }
 
 #[test]
-fn a_scammer_denying_a_scam_is_not_giving_advice() {
+fn advisory_words_in_the_extortioners_mouth_are_no_advice() {
+    // Advisory words in the crime's own mouth: "not a scam", "last warning", "the police
+    // can't help you", a payee handle with "scam" in it.
     let e = engine();
     let leverage = ("x", "I recorded you and I have your contacts");
     for denial in [
@@ -580,19 +582,41 @@ fn a_scammer_denying_a_scam_is_not_giving_advice() {
         "我不是骗子，不给钱就把视频发给你家人",
         "사기 아니야. 돈 안 보내면 영상 지인들한테 다 뿌린다",
         "đây không phải lừa đảo, không chuyển tiền tao gửi video cho gia đình mày",
+        "last warning. pay $500 or i send the video to all ur friends",
+        "im warning you. pay $500 or i send the video to all ur friends",
+        "report it to the police and i send the video to all ur friends. pay $500 now",
+        "pay $500 to cashapp $scamking99 or i send the video to all ur friends",
+        "send $500 to paypal scammer_hunter@example.com or i send the video to all ur friends",
+        "报警也没用，警方不会管你，不给钱就把视频发给你所有朋友",
+        "報警都冇用，唔俾錢就將段片發晒俾你屋企人同朋友",
+        "마지막 경고다. 돈 안 보내면 지인들한테 영상 뿌린다",
+        "경찰에 신고해도 소용없어. 돈 안 보내면 지인들한테 영상 뿌린다",
+        "cảnh báo lần cuối, không chuyển tiền tao gửi clip cho gia đình mày",
+        "bao cong an cung vo ich, khong chuyen tien tao gui clip cho gia dinh may",
     ] {
         let a = assess(&e, &[leverage, ("x", denial)]);
         assert_eq!(a.category, Category::Sextortion, "{denial}: {a:#?}");
         assert!(a.level >= Level::Medium, "{denial}: {a:#?}");
+        assert!(a.tactics.iter().any(|t| t.message == 1 && t.tactic == Tactic::ThreatExposure), "{denial}: {a:#?}");
     }
-    // A warning that quotes the denial is still a warning, in every language.
+    // A warning that quotes the denial, names the police or warns is still a warning, in
+    // every language.
     for news in [
         "Scammers often claim it is not a scam and threaten to send the video to your family unless you pay",
         "警方提醒：骗子会说“我不是骗子”，然后威胁不给钱就把视频发给你的家人",
         "경찰은 범인이 '사기 아니야'라고 하면서 돈 안 보내면 영상을 지인들한테 뿌린다고 협박한다고 경고했다",
         "Công an cảnh báo: đối tượng nói 'đây không phải lừa đảo' rồi đe dọa gửi video cho gia đình nạn nhân",
+        "he threatened to send the video to all your friends? report it to the police, dont pay",
+        "I'm warning you: if anyone threatens to send your pics to your friends, tell me and never pay",
+        "if someone says they will send your video to your family unless you pay, report it to the police",
+        "Read the warning on scamwatch: they threaten to send the video to your contacts",
+        "他说要把视频发给你所有朋友？别转账，快去报警",
+        "영상 뿌린다고 협박하면 돈 보내지 말고 경찰에 신고하세요",
+        "nó đòi gửi clip cho bố mẹ bạn à? đừng chuyển tiền, báo công an đi",
     ] {
-        expect_calm(&assess(&e, &[("news", news)]));
+        let a = assess(&e, &[("news", news)]);
+        expect_calm(&a);
+        assert!(a.tactics.iter().all(|t| t.tactic != Tactic::ThreatExposure), "{news}: {a:#?}");
     }
 }
 

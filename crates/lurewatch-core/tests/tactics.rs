@@ -220,6 +220,9 @@ fn single_words_that_are_not_tactics() {
         "我已经到了",
         "그 사람 주소록 정리했어",
         "xe cũ bán rồi",
+        // Vietnamese typed without diacritics is not English.
+        "Cung cap THONG TIN ca nhan de nhan qua",
+        "giao thong un tac qua, he thong dang bao tri",
     ];
     assert_none_gives(&lex, texts, |t| {
         matches!(
@@ -246,6 +249,12 @@ fn advice_about_who_might_see_is_no_threat() {
         "nếu không muốn bạn bè biết thì cứ chuyển trường đi",
         "if you dont want your parents to see, send me the pics on snap instead",
         "如果不想朋友看到你的照片，就不要转发给别人",
+        // "anh" is "ảnh" (a picture) without diacritics, and "you" or "brother" with them.
+        "anh gửi quà cho gia đình em rồi nhé",
+        "anh gui qua cho gia dinh em roi nhe",
+        "anh đăng bài lên facebook cho mọi người cùng xem",
+        "tung nguoi trong gia dinh, moi anh huong cong ty khong chiu trach nhiem",
+        "hình như bố mẹ gửi quà cho bạn bè rồi",
     ];
     assert_none_gives(&lex, texts, |t| t == ThreatExposure);
 }
