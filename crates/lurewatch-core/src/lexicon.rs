@@ -39,7 +39,8 @@
 //!
 //! A rule with `asks_age = true` asks the other party's age ("how old r u", "몇 살이야"):
 //! the engine then reads a short reply from another participant that starts with a number
-//! ("13", "13 u?") as that participant's stated age (see [`age_answer`]). Its `unless`
+//! or a year at school ("13", "13 u?", "初一") as that participant's stated age (see
+//! [`age_answer`]). Its `unless`
 //! terms name someone else ("how old is your son", "아들 몇 살이에요"): a question they veto
 //! asks a third person's age ([`MessageMatches::asks_others_age`]), and the engine reads a
 //! short reply to it ("13살이요") as that person's age, not the replier's.
@@ -824,18 +825,54 @@ const NOT_AGE_WORDS: &[&str] = &[
 /// Han and Hangul units after a number that make it an age ("13岁", "13살", "13세").
 const AGE_UNITS: &[char] = &['岁', '살', '세'];
 
+/// School years, normalised, that a child gives for their grade ("初一", "中二": on their
+/// own they are also dates and slang, in a reply to an age or grade question they are a
+/// year at school), with the usual age of a child in that year.
+const GRADES: &[(&str, u8)] = &[
+    ("小一", 7),
+    ("小二", 8),
+    ("小三", 9),
+    ("小四", 10),
+    ("小五", 11),
+    ("小六", 12),
+    ("初一", 13),
+    ("初二", 14),
+    ("初三", 15),
+    ("中一", 12),
+    ("中二", 13),
+    ("中三", 14),
+    ("中四", 15),
+    ("中五", 16),
+    ("中六", 17),
+    ("高一", 16),
+    ("高二", 17),
+    ("一年级", 7),
+    ("二年级", 8),
+    ("三年级", 9),
+    ("四年级", 10),
+    ("五年级", 11),
+    ("六年级", 12),
+    ("七年级", 13),
+    ("八年级", 14),
+    ("九年级", 15),
+];
+
 /// Reads a short reply to an age question as an age: a reply that starts with a number
 /// of one or two digits ("13", "13 u?", "13/f", "16 wbu"), not followed by a unit or
-/// another number that makes it something else ("10 min", "5 pm", "3点", "13:30").
+/// another number that makes it something else ("10 min", "5 pm", "3点", "13:30"), or
+/// with a year at school ("初一", "中二呀"), read as the usual age in that year.
 /// `original` is the reply as written (it must start with the number: "$15" is a sum)
 /// and `normalized` its normalised text; the result is the age and its byte span there.
 pub fn age_answer(original: &str, normalized: &str) -> Option<(u8, usize, usize)> {
-    if !original.trim_start().starts_with(|c: char| c.is_numeric()) {
-        return None;
-    }
     let start = normalized.len() - normalized.trim_start().len();
     let rest = &normalized[start..];
     if rest.trim_end().len() > MAX_AGE_ANSWER {
+        return None;
+    }
+    if let Some(&(grade, age)) = GRADES.iter().find(|(grade, _)| rest.starts_with(grade)) {
+        return Some((age, start, start + grade.len()));
+    }
+    if !original.trim_start().starts_with(|c: char| c.is_numeric()) {
         return None;
     }
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
@@ -958,6 +995,10 @@ mod tests {
             ("14歲", 14),
             ("13 a", 13),
             ("34, you?", 34),
+            // A year at school.
+            ("初一", 13),
+            ("中二呀", 13),
+            ("小六啦", 12),
         ] {
             assert_eq!(read(text), Some(age), "{text:?}");
         }
@@ -977,6 +1018,8 @@ mod tests {
             "12 people came",
             "u 13?",
             "13 because my mom said that the shop closes early on sundays",
+            "其中一个",
+            "正月初一我们一家人去外婆家拜年",
         ] {
             assert_eq!(read(text), None, "{text:?}");
         }

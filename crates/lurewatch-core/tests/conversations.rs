@@ -311,6 +311,41 @@ fn numbers_that_answer_other_questions_are_not_ages() {
 }
 
 #[test]
+fn a_school_year_answering_a_grade_question_is_a_childs_age() {
+    let e = engine();
+    for (ask, answer) in [("小妹妹你读几年级啊，长得真可爱", "初一"), ("你讀緊中幾呀？好靚女喎", "中二")]
+    {
+        let a = assess(&e, &[("man", ask), ("kid", answer)]);
+        assert!(answered_age(&a, "kid"), "{answer}: {a:#?}");
+        // A parent's answer about their child is the child's year, not the parent's.
+        let a = assess(&e, &[("a", "你个仔读几年级？"), ("b", answer)]);
+        assert!(a.tactics.iter().all(|t| t.tactic != Tactic::MinorIndicator || t.sender != "b"), "{a:#?}");
+    }
+    // The whole script, in Chinese and Cantonese.
+    for script in [
+        [
+            "小妹妹你读几年级啊，长得真可爱",
+            "初一",
+            "哥哥给你发个红包，不要告诉爸爸妈妈哦，聊天记录删掉",
+            "拍张穿睡衣的照片给哥哥看看",
+            "周五放学我去学校门口接你",
+        ],
+        [
+            "你讀緊中幾呀？好靚女喎",
+            "中二",
+            "我俾五百蚊零用錢你，唔好同屋企人講，記得delete晒啲訊息",
+            "影張相俾我睇下",
+            "星期五放學我嚟學校門口接你",
+        ],
+    ] {
+        let [ask, answer, lure, photo, meet] = script;
+        let a = assess(&e, &[("man", ask), ("kid", answer), ("man", lure), ("man", photo), ("man", meet)]);
+        expect_script(&a, Category::Grooming, Level::Medium, "man");
+        assert_eq!(a.victim.as_deref(), Some("kid"), "{a:#?}");
+    }
+}
+
+#[test]
 fn an_age_given_for_someone_else_is_not_the_repliers() {
     // Parents talking about their children answer with the child's age and a unit, the
     // way a child gives their own: the question tells whose age it is.
