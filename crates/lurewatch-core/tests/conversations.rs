@@ -311,6 +311,23 @@ fn numbers_that_answer_other_questions_are_not_ages() {
 }
 
 #[test]
+fn a_victim_retelling_the_threat_is_not_the_suspect() {
+    // The threat names the writer's own people: the writer is its target, telling someone.
+    let e = engine();
+    for retold in [
+        "he says if i dont pay 500 he will send the video to my family, what do i do??",
+        "他说不给钱就把视频发给我的家人，怎么办",
+        "佢話唔俾錢就將段片發俾我屋企人，點算",
+        "그 사람이 돈 안 주면 영상 우리 가족한테 유포한대요",
+        "nó bảo không chuyển tiền thì sẽ gửi clip cho gia đình tôi, giờ phải làm sao",
+    ] {
+        let a = assess(&e, &[("victim", retold)]);
+        assert!(a.tactics.iter().all(|t| t.tactic != Tactic::ThreatExposure), "{retold}: {a:#?}");
+        expect_calm(&a);
+    }
+}
+
+#[test]
 fn a_school_year_answering_a_grade_question_is_a_childs_age() {
     let e = engine();
     for (ask, answer) in [("小妹妹你读几年级啊，长得真可爱", "初一"), ("你讀緊中幾呀？好靚女喎", "中二")]
