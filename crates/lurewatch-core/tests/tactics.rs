@@ -57,6 +57,8 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("en", ThreatExposure, "if you don't want your mom and your classmates to see this, send $300 now"),
     ("en", ThreatExposure, "not enough. another $500 or everyone on your list gets the video"),
     ("en", ThreatExposure, "u got 1 hour to pay or ur ruined. imma expose u to everyone on ur following list"),
+    ("en", ThreatExposure, "if u dont pay in 1 hour everyone on ur list sees it"),
+    ("en", ThreatExposure, "if you report me the vid goes viral"),
     ("en", ThreatExposure, "$800 via Apple gift cards or I'm dropping it in every group chat your school has"),
     ("en", ContactsLeverage, "I got ur nudes"),
     ("en", PaymentDemand, "send $500 by gift card"),
@@ -275,6 +277,10 @@ fn advice_about_who_might_see_is_no_threat() {
         "老师说通知大家都会收到，每人手一份",
         "圣诞节全家都会收到礼物",
         "tối nay mọi người sẽ được xem phim miễn phí",
+        "if u dont pay ur phone bill by friday they'll cut it off. transfer me the money",
+        "clean your room or else i will take your phone away",
+        "lol this dance is gonna go viral",
+        "Hi parents, please send $40 for the field trip. We'll share the class photos with your family in the group chat",
     ];
     assert_none_gives(&lex, texts, |t| t == ThreatExposure);
 }
