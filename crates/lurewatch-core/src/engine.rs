@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::advice::{AdviceBook, AdviceItem, Language};
 use crate::indicator::{ExtractScratch, Extractor, Flag, Found, IndicatorKind, KnownLists};
-use crate::lexicon::{Lexicon, MessageMatches, RawHit, RuleId, age_answer};
+use crate::lexicon::{Lexicon, MessageMatches, RawHit, RuleId, age_answer, short_answer};
 use crate::normalize::{Normalized, ScriptCounts};
 use crate::scorer::{MessageView, Scorer, ScorerEvidence, ScorerState};
 use crate::tactic::{Category, Level, Tactic};
@@ -908,15 +908,21 @@ impl Step<'_> {
         if question.asker == slot || self.matches.advisory {
             return false;
         }
+        if question.someone_else {
+            // Whatever its form ("13살이요", "중1이요", "7th grade"), a short reply gives
+            // that person's age or year: no sign of a minor in it is the replier's.
+            if short_answer(self.norm.as_str()) {
+                self.state.age_question = None;
+                let lexicon = &self.engine.lexicon;
+                self.matches.hits.retain(|h| lexicon.rule(h.rule).tactic != Tactic::MinorIndicator);
+                self.matches.ages.clear();
+            }
+            return false;
+        }
         let Some((age, start, end)) = age_answer(text, self.norm.as_str()) else {
             return false;
         };
         self.state.age_question = None;
-        if question.someone_else {
-            self.matches.hits.retain(|h| h.age.is_none());
-            self.matches.ages.clear();
-            return false;
-        }
         if self.matches.ages.contains(&age) {
             // "13 yo": the lexicon already read the age.
             return false;

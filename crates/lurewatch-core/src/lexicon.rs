@@ -43,7 +43,8 @@
 //! [`age_answer`]). Its `unless`
 //! terms name someone else ("how old is your son", "아들 몇 살이에요"): a question they veto
 //! asks a third person's age ([`MessageMatches::asks_others_age`]), and the engine reads a
-//! short reply to it ("13살이요") as that person's age, not the replier's.
+//! short reply to it ("13살이요", "중1이요") as that person's age or year, not the
+//! replier's.
 //!
 //! ```
 //! use lurewatch_core::lexicon::LexiconBuilder;
@@ -857,6 +858,12 @@ const GRADES: &[(&str, u8)] = &[
     ("九年级", 15),
 ];
 
+/// Whether a normalised reply is short enough to be an answer to an age or grade question
+/// and nothing more ("13", "중1이요", "lớp 7 em ạ").
+pub fn short_answer(normalized: &str) -> bool {
+    normalized.trim().len() <= MAX_AGE_ANSWER
+}
+
 /// Reads a short reply to an age question as an age: a reply that starts with a number
 /// of one or two digits ("13", "13 u?", "13/f", "16 wbu"), not followed by a unit or
 /// another number that makes it something else ("10 min", "5 pm", "3点", "13:30"), or
@@ -864,11 +871,11 @@ const GRADES: &[(&str, u8)] = &[
 /// `original` is the reply as written (it must start with the number: "$15" is a sum)
 /// and `normalized` its normalised text; the result is the age and its byte span there.
 pub fn age_answer(original: &str, normalized: &str) -> Option<(u8, usize, usize)> {
-    let start = normalized.len() - normalized.trim_start().len();
-    let rest = &normalized[start..];
-    if rest.trim_end().len() > MAX_AGE_ANSWER {
+    if !short_answer(normalized) {
         return None;
     }
+    let start = normalized.len() - normalized.trim_start().len();
+    let rest = &normalized[start..];
     if let Some(&(grade, age)) = GRADES.iter().find(|(grade, _)| rest.starts_with(grade)) {
         return Some((age, start, start + grade.len()));
     }

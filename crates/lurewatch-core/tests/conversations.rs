@@ -382,6 +382,18 @@ fn an_age_given_for_someone_else_is_not_the_repliers() {
         let a = assess(&e, &[("a", about_you), ("b", reply), ("a", next)]);
         assert!(minor(&a), "{about_you} {reply}: {a:#?}");
     }
+    // A school year, asked of someone else's child, in every form it takes.
+    for (about_child, about_you, reply) in [
+        ("what grade is your daughter in now?", "what grade are you in?", "7th grade"),
+        ("아들 몇 학년이에요?", "너 몇 학년이야?", "중1이요"),
+        ("con chị học lớp mấy rồi?", "em học lớp mấy rồi?", "lớp 7 em ạ"),
+        ("你个仔读几年级？", "你读几年级？", "初一"),
+    ] {
+        let a = assess(&e, &[("a", about_child), ("b", reply)]);
+        assert!(!minor(&a), "{about_child} {reply}: {a:#?}");
+        let a = assess(&e, &[("a", about_you), ("b", reply)]);
+        assert!(minor(&a), "{about_you} {reply}: {a:#?}");
+    }
 }
 
 #[test]
