@@ -15,7 +15,9 @@
 //!
 //! `unless = [...]` vetoes the rule when one of its terms is within the window.
 //! `negatable = false` keeps the rule when a negation precedes it (secrecy is phrased as a
-//! negation: "don't tell"); by default a negation just before a hit ("don't pay",
+//! negation: "don't tell"; a threat as a promise: "pay and i won't send it"), except a
+//! negation that opens the sentence right before the hit, an order not to do it ("never
+//! send nudes, they end up online"); by default a negation just before a hit ("don't pay",
 //! "别下载") cancels it.
 //!
 //! Terms are normalised with [`crate::normalize`] before compilation, so they may be
@@ -612,7 +614,7 @@ impl Lexicon {
                 at = to;
             }
         }
-        self.apply_context(out);
+        self.apply_context(norm, original, out);
         if !out.reported.is_empty() {
             drop_retold(norm, original, out);
         }
@@ -707,7 +709,7 @@ impl Lexicon {
 
     /// Drops vetoed hits and moves negated ones aside. Everything is sorted first and each
     /// check is a binary search: a message full of negations or vetoes costs n log n, not n².
-    fn apply_context(&self, out: &mut MessageMatches) {
+    fn apply_context(&self, norm: &Normalized, original: &str, out: &mut MessageMatches) {
         let MessageMatches { hits, negated, unless, negations, negations_after, asks_others_age, .. } = out;
         unless.sort_unstable_by_key(|&(r, s, _)| (r, s));
         negations.sort_unstable_by_key(|&(_, e)| e);
@@ -727,6 +729,12 @@ impl Lexicon {
                 return false;
             }
             if !rule.negatable {
+                // Even a threat is taken back by an order not to do it: "never send nudes,
+                // they can end up on the internet" is advice, "pay and i wont send it" a threat.
+                if rule.tactic != Tactic::Secrecy && ordered_not_to(norm, original, negations, h.start) {
+                    negated.push(*h);
+                    return false;
+                }
                 return true;
             }
             let from = negations.partition_point(|&(_, e)| e < h.start.saturating_sub(NEGATION_REACH));
@@ -740,6 +748,19 @@ impl Lexicon {
             true
         });
     }
+}
+
+/// Whether a negation right before the normalised byte `at` opens its sentence in the
+/// original text ("Never | send nudes", "ok. don't | share it"): an order not to do what
+/// follows, rather than a promise ("i won't | send it") or a condition ("if you dont pay").
+/// `negations` is sorted by end.
+fn ordered_not_to(norm: &Normalized, original: &str, negations: &[(u32, u32)], at: u32) -> bool {
+    let from = negations.partition_point(|&(_, e)| e + 1 < at);
+    negations[from..].iter().take_while(|&&(_, e)| e <= at).any(|&(s, e)| {
+        let (start, _) = norm.original_span(s as usize, e as usize);
+        let before = original[..start].trim_end();
+        before.is_empty() || before.ends_with(['.', '!', '?', ',', ';', ':', '\n', '。', '！', '？', '，', '；', '：'])
+    })
 }
 
 /// Whether the term at `s..e` of the normalised text is, in the original, part of a

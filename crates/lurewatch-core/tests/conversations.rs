@@ -501,6 +501,53 @@ fn parents_warning_children_are_left_alone() {
             "Công an cảnh báo thủ đoạn lừa đảo: kẻ gian dụ cài app rồi đe dọa gửi video cho danh bạ. Đừng chuyển tiền nhé con",
         )],
     ));
+    // No word of warning or news: only the order not to send tells it from the crime.
+    expect_calm(&assess(
+        &e,
+        &[
+            ("mom", "never send nudes to anyone. pics can end up all over the internet and go to everyone at school"),
+            ("mom", "Don't share videos of yourself with people from games, they get posted online"),
+            ("kid", "ok mom i know"),
+        ],
+    ));
+}
+
+#[test]
+fn sextortion_threats_against_the_victims_wife_colleagues_and_the_whole_world() {
+    let e = engine();
+    let a = assess(
+        &e,
+        &[
+            ("Linh", "chào anh, kết bạn zalo nhé"),
+            ("Linh", "anh tải app này về mình gọi video cho vui"),
+            ("Linh", "em đã quay lại video rồi, danh bạ của anh em cũng có"),
+            ("Linh", "chuyển khoản 20 triệu vào tài khoản này, không thì em gửi video cho vợ con và đồng nghiệp anh"),
+            ("Minh", "anh chuyển rồi"),
+            ("Linh", "chưa đủ, chuyển thêm 10 triệu nữa"),
+        ],
+    );
+    expect_script(&a, Category::Sextortion, Level::High, "Linh");
+    assert!(a.tactics.iter().any(|t| t.tactic == Tactic::ThreatExposure && t.quote.contains("vợ con")), "{a:#?}");
+    let a = assess(
+        &e,
+        &[
+            ("Kelly", "你條片我已經save咗，你啲fb朋友我全部都搵到"),
+            ("Kelly", "過數一萬蚊去呢個戶口，唔過就放上網俾全世界睇"),
+            ("Ken", "過咗數喇"),
+            ("Kelly", "收到，仲要多五千先刪片"),
+        ],
+    );
+    expect_script(&a, Category::Sextortion, Level::High, "Kelly");
+    let a = assess(
+        &e,
+        &[
+            ("jess", "u have a nice body, lets video call on this app instead"),
+            ("jess", "i screen recorded it all. pay now or the video goes to all your friends"),
+            ("jess", "tick tock. 30 mins"),
+        ],
+    );
+    expect_script(&a, Category::Sextortion, Level::Medium, "jess");
+    assert!(a.tactics.iter().any(|t| t.tactic == Tactic::ThreatExposure), "{a:#?}");
 }
 
 #[test]

@@ -66,6 +66,12 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("en", PaymentDemand, "go buy steam cards and send me the codes"),
     ("en", Urgency, "you have 24 hours"),
     ("en", Urgency, "u have 2 hrs"),
+    ("en", Urgency, "tick tock. 30 mins"),
+    ("en", ThreatExposure, "pay now or the video goes to all your friends"),
+    ("en", ThreatExposure, "pay $800 in bitcoin to this wallet or everyone sees it"),
+    ("en", ThreatExposure, "your nudes will be sent to your contacts at midnight"),
+    // A promise not to expose is still the threat: only an order not to do it is advice.
+    ("en", ThreatExposure, "pay and i wont send the video to your family"),
     ("en", RepeatDemand, "that's not enough, send more"),
     ("en", RepeatDemand, "now send $200 more"),
     // Simplified Chinese
@@ -94,6 +100,7 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("zh-Hans", ImageRequest, "拍张穿睡衣的照片给哥哥看看"),
     ("zh-Hans", MeetingRequest, "周五放学我去学校门口接你"),
     ("zh-Hans", ThreatExposure, "给你半小时，转五千块到这个支付宝，不然你全家都会收到"),
+    ("zh-Hans", ThreatExposure, "你付钱我就不发给你家人"),
     ("zh-Hans", PaymentDemand, "马上转账5000元"),
     ("zh-Hans", PaymentDemand, "扫这个收款码"),
     ("zh-Hans", PaymentDemand, "去买京东卡，把卡密发给我"),
@@ -118,6 +125,11 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("zh-Hant", ThreatExposure, "唔想你屋企人同朋友見到，即刻轉3000蚊俾我"),
     ("zh-Hant", ThreatExposure, "唔夠，再俾5000，唔係就發晒出去"),
     ("zh-Hant", ThreatExposure, "一個鐘之內過數五千，唔係你啲同學人人有份睇"),
+    ("zh-Hant", ThreatExposure, "過數一萬蚊去呢個戶口，唔過就放上網俾全世界睇"),
+    ("zh-Hant", ContactsLeverage, "你條片我已經save咗，你啲fb朋友我全部都搵到"),
+    ("zh-Hant", PlatformSwitch, "靚仔你好，可唔可以加你Line傾吓"),
+    ("zh-Hant", AppInstall, "我哋用呢個app傾偈啦，裝咗佢先"),
+    ("zh-Hant", MeetingRequest, "聽日放學我喺學校門口等你"),
     ("zh-Hant", Secrecy, "唔好同屋企人講，記得delete晒啲訊息"),
     ("zh-Hant", MeetingRequest, "星期五放學我嚟學校門口接你"),
     ("zh-Hant", PaymentDemand, "即刻轉數快俾我 HK$8,000"),
@@ -146,6 +158,9 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("ko", ThreatExposure, "지인들한테 영상 뿌린다"),
     ("ko", ThreatExposure, "가족이랑 친구들한테 뿌리기 싫으면 300만원 보내"),
     ("ko", ThreatExposure, "더 보내. 안 보내면 다 뿌린다"),
+    ("ko", ContactsLeverage, "몸캠 영상 저장했고 니 지인 목록 다 있다"),
+    ("ko", PlatformSwitch, "카톡 말고 이 어플로 영상통화해요"),
+    ("ko", PersonalInfoRequest, "용돈 줄게 사진 한 장만 보내줘"),
     ("ko", ContactsLeverage, "영상 녹화했고 연락처 다 털었다"),
     ("ko", PaymentDemand, "300만원 입금해"),
     ("ko", PaymentDemand, "문화상품권 사서 핀번호 보내"),
@@ -173,6 +188,15 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("vi", ThreatExposure, "neu khong muon gia dinh va ban be thay thi chuyen 5 trieu ngay"),
     ("vi", ThreatExposure, "chua du, chuyen them 10 trieu nua khong thi tao gui cho tat ca"),
     ("vi", ThreatExposure, "trong 1 tiếng chuyển 10 triệu nếu không cả nhà mày sẽ được xem"),
+    (
+        "vi",
+        ThreatExposure,
+        "chuyển khoản 20 triệu vào tài khoản này, không thì em gửi video cho vợ con và đồng nghiệp anh",
+    ),
+    ("vi", ThreatExposure, "chuyển 5 triệu qua momo trong 30 phút, không là cả danh bạ của anh nhận được clip"),
+    ("vi", ThreatExposure, "chuyen 5 trieu qua momo trong 30 phut, khong la ca danh ba cua anh nhan duoc clip"),
+    ("vi", GiftOrMoneyOffer, "anh mua điện thoại mới cho em nhé"),
+    ("vi", PersonalInfoRequest, "gửi anh tấm ảnh đi em"),
     ("vi", PaymentDemand, "chuyển khoản 20 triệu"),
     ("vi", PaymentDemand, "chuyen tien ngay"),
     ("vi", PaymentDemand, "CHUYỂN  TIỀN"),
@@ -281,8 +305,29 @@ fn advice_about_who_might_see_is_no_threat() {
         "clean your room or else i will take your phone away",
         "lol this dance is gonna go viral",
         "Hi parents, please send $40 for the field trip. We'll share the class photos with your family in the group chat",
+        // An order not to do it, even in the threat's words: a parent's advice.
+        "never send nudes to anyone. pics can end up all over the internet and go to everyone at school",
+        "Don't share the video with your friends, it's private",
+        "ok. dont post the pics online, your parents will see them",
+        // Pictures that go to people in everyday life.
+        "the class photos will be sent to your parents on friday",
+        "its going to be a great video for the family reunion, everyone will love it",
+        "đừng gửi ảnh cho người lạ, không thì cả trường sẽ thấy những ảnh đó",
+        "anh gửi video đám cưới cho vợ con xem rồi",
     ];
     assert_none_gives(&lex, texts, |t| t == ThreatExposure);
+}
+
+#[test]
+fn everyday_lists_and_saved_numbers_are_no_leverage() {
+    let lex = Lexicon::default_lexicon();
+    let texts = &[
+        "친구 목록 정리해서 반장한테 보내주세요",
+        "좌측 상단 보시면 친구 목록 나오는 거 있죠? 클릭하세요",
+        "我save咗你個電話，聽日搵你",
+        "我錄低咗個會議，遲啲send俾你",
+    ];
+    assert_none_gives(&lex, texts, |t| matches!(t, ContactsLeverage | ThreatExposure));
 }
 
 #[test]
