@@ -72,6 +72,7 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("en", ThreatExposure, "your nudes will be sent to your contacts at midnight"),
     // A promise not to expose is still the threat: only an order not to do it is advice.
     ("en", ThreatExposure, "pay and i wont send the video to your family"),
+    ("en", ThreatExposure, "ｐａｙ ５００ ｏｒ ｔｈｅ ｖｉｄｅｏ ｇｏｅｓ ｔｏ ａｌｌ ｙｏｕｒ ｆｒｉｅｎｄｓ"),
     ("en", RepeatDemand, "that's not enough, send more"),
     ("en", RepeatDemand, "now send $200 more"),
     // Simplified Chinese
@@ -101,6 +102,8 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("zh-Hans", MeetingRequest, "周五放学我去学校门口接你"),
     ("zh-Hans", ThreatExposure, "给你半小时，转五千块到这个支付宝，不然你全家都会收到"),
     ("zh-Hans", ThreatExposure, "你付钱我就不发给你家人"),
+    ("zh-Hans", ThreatExposure, "转账5k，否则把你的luo照发给你通讯录所有人"),
+    ("zh-Hans", ThreatExposure, "不给钱就把祼照发到你朋友圈"), // 祼 (a libation) for 裸 (naked)
     ("zh-Hans", PaymentDemand, "马上转账5000元"),
     ("zh-Hans", PaymentDemand, "扫这个收款码"),
     ("zh-Hans", PaymentDemand, "去买京东卡，把卡密发给我"),
@@ -159,6 +162,7 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("ko", ThreatExposure, "가족이랑 친구들한테 뿌리기 싫으면 300만원 보내"),
     ("ko", ThreatExposure, "더 보내. 안 보내면 다 뿌린다"),
     ("ko", ContactsLeverage, "몸캠 영상 저장했고 니 지인 목록 다 있다"),
+    ("ko", ThreatExposure, "ㅋㅋ 몸캠 유포 전에 입금해라 ㅅㄱ"),
     ("ko", PlatformSwitch, "카톡 말고 이 어플로 영상통화해요"),
     ("ko", PersonalInfoRequest, "용돈 줄게 사진 한 장만 보내줘"),
     ("ko", ContactsLeverage, "영상 녹화했고 연락처 다 털었다"),
@@ -195,6 +199,7 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ),
     ("vi", ThreatExposure, "chuyển 5 triệu qua momo trong 30 phút, không là cả danh bạ của anh nhận được clip"),
     ("vi", ThreatExposure, "chuyen 5 trieu qua momo trong 30 phut, khong la ca danh ba cua anh nhan duoc clip"),
+    ("vi", ThreatExposure, "ck 10tr ngay k thi t gui clip cho ca nha m"),
     ("vi", GiftOrMoneyOffer, "anh mua điện thoại mới cho em nhé"),
     ("vi", PersonalInfoRequest, "gửi anh tấm ảnh đi em"),
     ("vi", PaymentDemand, "chuyển khoản 20 triệu"),
@@ -259,6 +264,7 @@ fn single_words_that_are_not_tactics() {
         "我已经到了",
         "그 사람 주소록 정리했어",
         "xe cũ bán rồi",
+        "anh gửi clip đám cưới cho cả nhà rồi",
         // Vietnamese typed without diacritics is not English.
         "Cung cap THONG TIN ca nhan de nhan qua",
         "giao thong un tac qua, he thong dang bao tri",
