@@ -425,6 +425,63 @@ fn teenage_peers_flirting_stay_below_medium() {
 }
 
 #[test]
+fn grooming_of_a_child_doing_homework_while_the_parents_are_out() {
+    // No age is stated: homework, a parent's rule, a question about when the parents are
+    // out, a game top-up kept secret, a picture in pyjamas.
+    let e = engine();
+    for (groomer, child, chat) in [
+        (
+            "大哥哥",
+            "小雨",
+            [
+                "你好呀小可爱，在干嘛",
+                "在写作业，妈妈说写完才能玩手机",
+                "你爸妈几点下班？他们不在家的时候我们视频好不好",
+                "我给你充游戏皮肤，这是我们俩的小秘密哦",
+                "穿着睡衣拍一张给哥哥看看",
+            ],
+        ),
+        (
+            "哥哥",
+            "仔仔",
+            [
+                "Hi 細路，做緊咩呀",
+                "做緊功課，媽咪話做完先可以玩電話",
+                "你爸爸媽媽幾點返工？佢哋唔喺屋企嘅時候我哋視像吖",
+                "我幫你增值遊戲，呢個係我哋兩個嘅秘密",
+                "著住睡衣影張相俾哥哥睇吓",
+            ],
+        ),
+        (
+            "오빠",
+            "유나",
+            [
+                "안녕 귀염둥이 뭐해?",
+                "숙제해요 엄마가 다 하면 폰 준대요",
+                "부모님 언제 집에 없어? 그때 영상통화하자",
+                "기프티콘 보내줄게 우리 둘만의 비밀이야",
+                "잠옷 입은 사진 보내줘",
+            ],
+        ),
+        (
+            "anh",
+            "bé",
+            [
+                "chào bé dễ thương, đang làm gì đó",
+                "em đang làm bài tập, mẹ bảo làm xong mới được chơi điện thoại",
+                "khi nào bố mẹ em đi làm? lúc đó mình gọi video nha",
+                "anh nạp kim cương free fire cho em, bí mật của hai đứa mình nha",
+                "mặc đồ ngủ chụp một tấm cho anh xem đi",
+            ],
+        ),
+    ] {
+        let turns: Vec<(&str, &str)> =
+            chat.iter().enumerate().map(|(i, &text)| (if i == 1 { child } else { groomer }, text)).collect();
+        expect_script(&assess(&e, &turns), Category::Grooming, Level::Medium, groomer);
+    }
+}
+
+#[test]
 fn grooming_in_chinese_korean_and_vietnamese() {
     let cases: [(&[(&str, &str)], &str); 3] = [
         (
@@ -743,6 +800,13 @@ fn deadlines_sums_and_family_videos_in_everyday_chat_stay_calm() {
         &[("a", "anh gui video cho nha may kiem tra giup em")],
         &[("a", "mọi người đăng ảnh đám cưới lên fb nhé"), ("b", "ai chưa gửi tiền mừng thì chuyển khoản cho em nhé")],
         &[("婆婆", "我發咗段片俾屋企人睇，婆婆生日好開心")],
+        &[
+            (
+                "coach",
+                "Hi team, practice photos will be posted on the club facebook. Parents: pay the $50 fee by Friday, QR code attached",
+            ),
+            ("coach", "reminder: kids under 12 need a parent at the tournament. dont forget to pay"),
+        ],
     ] {
         expect_calm(&assess(&e, chat));
     }
