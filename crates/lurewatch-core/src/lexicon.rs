@@ -34,6 +34,9 @@
 //! `reported` terms: the way someone starts to retell another's words ("he was like",
 //! "他说"). A `reported` term followed by a comma, a colon or a quotation mark opens a quote
 //! that runs to the end of its sentence; what the lexicon finds inside is not the writer's.
+//! `reported_after` terms close such a quote, for languages that mark retold speech after
+//! it (Korean "뿌린다고 해요", "they say they will spread it"): a term that follows a word
+//! at once makes its sentence, up to the term, someone else's words.
 //! `denial` terms are advisory words in the crime's own mouth: denying being what an
 //! advisory term names ("not a scam", "我不是骗子"), warning the victim ("last warning"),
 //! daring them to go to the police ("报警也没用"). An advisory term inside one does not make
@@ -142,6 +145,8 @@ struct ContextSpec {
     #[serde(default)]
     reported: Vec<String>,
     #[serde(default)]
+    reported_after: Vec<String>,
+    #[serde(default)]
     denial: Vec<String>,
 }
 
@@ -199,6 +204,7 @@ enum ContextKind {
     Advisory,
     Paid,
     Reported,
+    ReportedAfter,
     Denial,
 }
 
@@ -251,6 +257,7 @@ impl LexiconBuilder {
             (ContextKind::Advisory, &spec.context.advisory),
             (ContextKind::Paid, &spec.context.paid),
             (ContextKind::Reported, &spec.context.reported),
+            (ContextKind::ReportedAfter, &spec.context.reported_after),
             (ContextKind::Denial, &spec.context.denial),
         ] {
             for term in terms {
@@ -505,6 +512,9 @@ pub struct MessageMatches {
     /// Spans of `reported` terms in the normalised text, then of the quotes they open in
     /// the original.
     reported: Vec<(u32, u32)>,
+    /// Spans of `reported_after` terms in the normalised text, then of the quotes they close
+    /// in the original.
+    reported_after: Vec<(u32, u32)>,
     /// Spans of `advisory` terms and of `denial` terms ("not a scam"), which take back the
     /// advisory terms inside them.
     advisories: Vec<(u32, u32)>,
@@ -554,6 +564,7 @@ impl Lexicon {
         out.negations.clear();
         out.negations_after.clear();
         out.reported.clear();
+        out.reported_after.clear();
         out.advisories.clear();
         out.denials.clear();
         out.advisory = false;
@@ -599,6 +610,7 @@ impl Lexicon {
                     Membership::Context(ContextKind::Denial) => out.denials.push((s, e)),
                     Membership::Context(ContextKind::Paid) => out.paid = true,
                     Membership::Context(ContextKind::Reported) => out.reported.push((s, e)),
+                    Membership::Context(ContextKind::ReportedAfter) => out.reported_after.push((s, e)),
                 }
             }
         }
@@ -615,7 +627,7 @@ impl Lexicon {
             }
         }
         self.apply_context(norm, original, out);
-        if !out.reported.is_empty() {
+        if !(out.reported.is_empty() && out.reported_after.is_empty()) {
             drop_retold(norm, original, out);
         }
         // Ages that survived the vetoes are reported; only those under 18 are hits.
@@ -786,9 +798,11 @@ fn inside_a_name(norm: &Normalized, original: &str, s: u32, e: u32) -> bool {
 const QUOTE_REACH: usize = 160;
 
 /// Drops the hits inside quotes of someone else's words: after a `reported` term and the
-/// comma, colon or quotation mark that opens the quote, to the end of its sentence.
+/// comma, colon or quotation mark that opens the quote, to the end of its sentence; and
+/// before a `reported_after` term that follows a word at once, from the start of its
+/// sentence ("영상 뿌린다고 해요": what is retold ends where the marker starts).
 fn drop_retold(norm: &Normalized, original: &str, out: &mut MessageMatches) {
-    let MessageMatches { hits, negated, reported, .. } = out;
+    let MessageMatches { hits, negated, reported, reported_after, .. } = out;
     // Each term's span in the normalised text becomes the span of its quote in the original.
     reported.retain_mut(|span| {
         let (_, term_end) = norm.original_span(span.0 as usize, span.1 as usize);
@@ -797,6 +811,10 @@ fn drop_retold(norm: &Normalized, original: &str, out: &mut MessageMatches) {
             true
         })
     });
+    reported.extend(reported_after.iter().filter_map(|&(s, e)| {
+        let (term_start, _) = norm.original_span(s as usize, e as usize);
+        quote_before(original, term_start).map(|(from, to)| (from as u32, to as u32))
+    }));
     if reported.is_empty() {
         return;
     }
@@ -830,6 +848,27 @@ fn quote_after(text: &str, at: usize) -> Option<(usize, usize)> {
         .find(|&(_, c)| ENDS.contains(&c))
         .map_or((from + QUOTE_REACH).min(text.len()), |(i, _)| from + i);
     Some((from, to))
+}
+
+/// The quote that a `reported_after` term at byte `at` of `text` closes: `(from, at)`, from
+/// the start of its sentence, at most [`QUOTE_REACH`] bytes back. `None` unless the term
+/// follows a word at once ("뿌린다고 해요", not "… 뿌린다. 고 해요").
+fn quote_before(text: &str, at: usize) -> Option<(usize, usize)> {
+    const ENDS: &[char] = &['.', '!', '?', '\n', '。', '！', '？'];
+    let before = text.get(..at)?;
+    if !before.chars().next_back().is_some_and(char::is_alphanumeric) {
+        return None;
+    }
+    let mut from = at.saturating_sub(QUOTE_REACH);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let from = text[from..at]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| ENDS.contains(c))
+        .map_or(from, |(i, c)| from + i + c.len_utf8());
+    Some((from, at))
 }
 
 /// Longest reply, in normalised bytes, that [`age_answer`] reads as an age.

@@ -319,6 +319,9 @@ fn a_victim_retelling_the_threat_is_not_the_suspect() {
         "他说不给钱就把视频发给我的家人，怎么办",
         "佢話唔俾錢就將段片發俾我屋企人，點算",
         "그 사람이 돈 안 주면 영상 우리 가족한테 유포한대요",
+        // Marked as retold after the words, naming no one's people.
+        "도와주세요. 어떤 여자가 돈 안 보내면 영상을 지인들한테 다 뿌린다고 해요",
+        "상대가 300만원 입금 안하면 가족한테 영상 보낸다고 협박했어요",
         "nó bảo không chuyển tiền thì sẽ gửi clip cho gia đình tôi, giờ phải làm sao",
     ] {
         let a = assess(&e, &[("victim", retold)]);

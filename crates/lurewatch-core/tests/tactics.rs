@@ -411,3 +411,26 @@ fn words_retold_are_not_the_writers() {
         assert!(found.contains(&tactic), "{text:?} gave {found:?}");
     }
 }
+
+#[test]
+fn korean_speech_retold_is_marked_after_it() {
+    let lex = Lexicon::default_lexicon();
+    // "…다고 해요", "…다고 협박했어요": what the marker closes, back to the start of its
+    // sentence, is someone else's words; the same words alone are found.
+    for (words, marker) in [
+        ("어떤 여자가 돈 안 보내면 영상을 지인들한테 다 뿌린다", "고 해요"),
+        ("상대가 300만원 입금 안하면 가족한테 영상 보낸다", "고 협박했어요"),
+        ("걔가 연락처 다 털었다", "고 하더라"),
+    ] {
+        assert!(!tactics(&lex, words).is_empty(), "{words:?} alone finds nothing");
+        for text in [format!("{words}{marker}"), format!("도와주세요. {words}{marker}. 어떡해요")] {
+            let found = tactics(&lex, &text);
+            assert!(found.is_empty(), "{text:?} gave {found:?}");
+        }
+    }
+    // The writer's own threat after the retold sentence, and a marker not glued to a word.
+    for text in ["경찰에 신고한다고 해요? 돈 안 보내면 다 뿌린다", "돈 안 보내면 다 뿌린다. 고 해요"]
+    {
+        assert!(tactics(&lex, text).contains(&ThreatExposure), "{text:?}");
+    }
+}
