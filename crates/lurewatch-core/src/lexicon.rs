@@ -37,6 +37,9 @@
 //! `reported_after` terms close such a quote, for languages that mark retold speech after
 //! it (Korean "뿌린다고 해요", "they say they will spread it"): a term that follows a word
 //! at once makes its sentence, up to the term, someone else's words.
+//! `retelling` terms show the writer telling of a threat made to them rather than making
+//! it ("unless i pay", "she says she will", "让我转账", "đòi em chuyển"): threats and claims
+//! to hold the contacts within 80 bytes of one are not the writer's.
 //! `denial` terms are advisory words in the crime's own mouth: denying being what an
 //! advisory term names ("not a scam", "我不是骗子"), warning the victim ("last warning"),
 //! daring them to go to the police ("报警也没用"). An advisory term inside one does not make
@@ -89,6 +92,10 @@ pub const DEFAULT_SOURCES: &[(&str, &str)] = &[
 const DEFAULT_WINDOW: u32 = 100;
 /// How far (in normalised bytes) a negation reaches forward: a few words or characters.
 const NEGATION_REACH: u32 = 15;
+
+/// How far from a threat, in normalised bytes, a `retelling` term shows that the writer is
+/// its target telling of it.
+const RETELLING_REACH: u32 = 80;
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// Ages outside this range are not ages ("im 2 tired", "im 100 sure").
 const AGES: std::ops::RangeInclusive<u8> = 8..=79;
@@ -146,6 +153,8 @@ struct ContextSpec {
     reported: Vec<String>,
     #[serde(default)]
     reported_after: Vec<String>,
+    #[serde(default)]
+    retelling: Vec<String>,
     #[serde(default)]
     denial: Vec<String>,
 }
@@ -205,6 +214,7 @@ enum ContextKind {
     Paid,
     Reported,
     ReportedAfter,
+    Retelling,
     Denial,
 }
 
@@ -258,6 +268,7 @@ impl LexiconBuilder {
             (ContextKind::Paid, &spec.context.paid),
             (ContextKind::Reported, &spec.context.reported),
             (ContextKind::ReportedAfter, &spec.context.reported_after),
+            (ContextKind::Retelling, &spec.context.retelling),
             (ContextKind::Denial, &spec.context.denial),
         ] {
             for term in terms {
@@ -515,6 +526,8 @@ pub struct MessageMatches {
     /// Spans of `reported_after` terms in the normalised text, then of the quotes they close
     /// in the original.
     reported_after: Vec<(u32, u32)>,
+    /// Starts of `retelling` terms: the writer tells of a threat made to them.
+    retelling: Vec<u32>,
     /// Spans of `advisory` terms and of `denial` terms ("not a scam"), which take back the
     /// advisory terms inside them.
     advisories: Vec<(u32, u32)>,
@@ -565,6 +578,7 @@ impl Lexicon {
         out.negations_after.clear();
         out.reported.clear();
         out.reported_after.clear();
+        out.retelling.clear();
         out.advisories.clear();
         out.denials.clear();
         out.advisory = false;
@@ -611,6 +625,7 @@ impl Lexicon {
                     Membership::Context(ContextKind::Paid) => out.paid = true,
                     Membership::Context(ContextKind::Reported) => out.reported.push((s, e)),
                     Membership::Context(ContextKind::ReportedAfter) => out.reported_after.push((s, e)),
+                    Membership::Context(ContextKind::Retelling) => out.retelling.push(s),
                 }
             }
         }
@@ -722,8 +737,9 @@ impl Lexicon {
     /// Drops vetoed hits and moves negated ones aside. Everything is sorted first and each
     /// check is a binary search: a message full of negations or vetoes costs n log n, not n².
     fn apply_context(&self, norm: &Normalized, original: &str, out: &mut MessageMatches) {
-        let MessageMatches { hits, negated, unless, negations, negations_after, asks_others_age, .. } = out;
+        let MessageMatches { hits, negated, unless, negations, negations_after, asks_others_age, retelling, .. } = out;
         unless.sort_unstable_by_key(|&(r, s, _)| (r, s));
+        retelling.sort_unstable();
         negations.sort_unstable_by_key(|&(_, e)| e);
         negations_after.sort_unstable();
         hits.retain(|h| {
@@ -739,6 +755,14 @@ impl Lexicon {
             if vetoed {
                 *asks_others_age |= rule.asks_age;
                 return false;
+            }
+            if matches!(rule.tactic, Tactic::ThreatExposure | Tactic::ContactsLeverage) {
+                // The writer tells of a threat made to them: "she says she will send the
+                // video to everyone unless i pay".
+                let from = retelling.partition_point(|&s| s + RETELLING_REACH < h.start);
+                if retelling.get(from).is_some_and(|&s| s <= h.end + RETELLING_REACH) {
+                    return false;
+                }
             }
             if !rule.negatable {
                 // Even a threat is taken back by an order not to do it: "never send nudes,

@@ -322,6 +322,14 @@ fn a_victim_retelling_the_threat_is_not_the_suspect() {
         // Marked as retold after the words, naming no one's people.
         "도와주세요. 어떤 여자가 돈 안 보내면 영상을 지인들한테 다 뿌린다고 해요",
         "상대가 300만원 입금 안하면 가족한테 영상 보낸다고 협박했어요",
+        // Telling of the threat by what it asks of the writer, or with the extortioner
+        // as "she", "nó": "unless i pay", "让我转账", "đòi em chuyển".
+        "she says she will send the video to everyone unless i pay 500",
+        "he keeps saying pay or everyone will see it. i already paid twice",
+        "什么情况，对方说要把视频发给所有好友，让我转账两万",
+        "anh ơi cứu em, có người đòi em chuyển 10 triệu không thì gửi clip cho cả nhà",
+        "nó bảo không chuyển tiền thì nó gửi video cho gia đình em",
+        "영상 뿌린다면서 300만원 보내라고 해요",
         "nó bảo không chuyển tiền thì sẽ gửi clip cho gia đình tôi, giờ phải làm sao",
     ] {
         let a = assess(&e, &[("victim", retold)]);
