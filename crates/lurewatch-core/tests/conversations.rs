@@ -581,6 +581,55 @@ fn parents_warning_children_are_left_alone() {
 }
 
 #[test]
+fn every_payment_brings_another_demand_in_every_language() {
+    // The victim pays ("sent", "付了", "chuyển rồi", "보냈어요") and the extortioner asks
+    // again, for a boss's fee or a last payment.
+    let e = engine();
+    for script in [
+        [
+            "I have your video. pay $300 to my cashapp $lilmiss22 or it goes to all ur contacts",
+            "sent. please delete it, i sent it",
+            "my boss wants 200 more. then i delete",
+            "done, i sent it",
+            "last one, 500 in bitcoin and we are done",
+        ],
+        [
+            "视频在我手上，扫这个微信二维码付三千，不然发给你通讯录",
+            "付了，求你删了吧",
+            "我老板说还要交两千手续费才能删",
+            "已经转了",
+            "最后一次，再转五千就彻底删除",
+        ],
+        [
+            "video của mày tao giữ rồi, quét mã QR momo chuyển 5 triệu không thì tao gửi cho cả danh bạ",
+            "em chuyển rồi, xóa giúp em",
+            "sếp tao bảo phải thêm 3 triệu phí xóa",
+            "em gửi rồi",
+            "lần cuối, thêm 5 triệu là xong",
+        ],
+        [
+            "영상 가지고 있다. 카카오페이로 100만원 보내 안 보내면 연락처에 다 뿌린다",
+            "보냈어요 지워주세요",
+            "팀장님이 삭제비 50만원 더 내래",
+            "입금했습니다",
+            "마지막으로 100만원만 더 보내면 끝",
+        ],
+    ] {
+        let turns: Vec<(&str, &str)> =
+            script.iter().enumerate().map(|(i, &text)| (if i % 2 == 0 { "x" } else { "victim" }, text)).collect();
+        let a = assess(&e, &turns);
+        expect_script(&a, Category::Sextortion, Level::High, "x");
+        for message in [2, 4] {
+            assert!(
+                a.tactics.iter().any(|t| t.tactic == Tactic::RepeatDemand && t.message == message),
+                "{}: no repeat demand at message {message}: {a:#?}",
+                script[message as usize]
+            );
+        }
+    }
+}
+
+#[test]
 fn sextortion_threats_against_the_victims_wife_colleagues_and_the_whole_world() {
     let e = engine();
     let a = assess(

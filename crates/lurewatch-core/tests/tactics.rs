@@ -69,6 +69,8 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("en", PaymentDemand, "go buy steam cards and send me the codes"),
     ("en", Urgency, "you have 24 hours"),
     ("en", Urgency, "u have 2 hrs"),
+    ("en", RepeatDemand, "my boss wants 200 more. then i delete"),
+    ("en", RepeatDemand, "another $300 now"),
     ("en", Urgency, "tick tock. 30 mins"),
     ("en", ThreatExposure, "pay now or the video goes to all your friends"),
     ("en", ThreatExposure, "pay $800 in bitcoin to this wallet or everyone sees it"),
