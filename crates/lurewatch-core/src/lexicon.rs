@@ -38,7 +38,7 @@
 //! it (Korean "뿌린다고 해요", "they say they will spread it"): a term that follows a word
 //! at once makes its sentence, up to the term, someone else's words.
 //! `retelling` terms show the writer telling of a threat made to them rather than making
-//! it ("unless i pay", "she says she will", "让我转账", "đòi em chuyển"): threats and claims
+//! it ("unless i pay", "told me to pay", "让我转账", "đòi em chuyển"): threats and claims
 //! to hold the contacts within 80 bytes of one are not the writer's.
 //! `denial` terms are advisory words in the crime's own mouth: denying being what an
 //! advisory term names ("not a scam", "我不是骗子"), warning the victim ("last warning"),

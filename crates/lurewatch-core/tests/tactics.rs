@@ -436,3 +436,22 @@ fn korean_speech_retold_is_marked_after_it() {
         assert!(tactics(&lex, text).contains(&ThreatExposure), "{text:?}");
     }
 }
+
+#[test]
+fn an_extortioner_speaking_of_his_gang_or_repeating_himself_still_threatens() {
+    // Telling of someone else's threat is the victim's ("unless i pay", "보내라고 해요"); the
+    // extortioner's boss, partner and own earlier words are the extortioner's.
+    let lex = Lexicon::default_lexicon();
+    for text in [
+        "my boss says he will send the video to all your friends if you dont pay",
+        "my partner said he would leak it to ur family unless u pay now",
+        "돈 보내라고 했지? 안 보내면 다 뿌린다",
+    ] {
+        assert!(tactics(&lex, text).contains(&ThreatExposure), "{text:?}");
+    }
+    for text in
+        ["she says she will send the video to everyone unless i pay 500", "영상 뿌린다면서 300만원 보내라고 해요"]
+    {
+        assert!(!tactics(&lex, text).contains(&ThreatExposure), "{text:?}");
+    }
+}
