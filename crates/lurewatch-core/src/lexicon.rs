@@ -795,7 +795,7 @@ fn ordered_not_to(norm: &Normalized, original: &str, negations: &[(u32, u32)], a
     negations[from..].iter().take_while(|&&(_, e)| e <= at).any(|&(s, e)| {
         let (start, _) = norm.original_span(s as usize, e as usize);
         let before = original[..start].trim_end();
-        before.is_empty() || before.ends_with(['.', '!', '?', ',', ';', ':', '\n', '。', '！', '？', '，', '；', '：'])
+        before.is_empty() || before.ends_with(SENTENCE_ENDS) || before.ends_with([',', ';', ':', '，', '；', '：'])
     })
 }
 
@@ -820,6 +820,9 @@ fn inside_a_name(norm: &Normalized, original: &str, s: u32, e: u32) -> bool {
 
 /// How far a retold quote reaches at most, in bytes of the original text.
 const QUOTE_REACH: usize = 160;
+
+/// Characters that end a sentence, in the original text.
+const SENTENCE_ENDS: &[char] = &['.', '!', '?', '\n', '。', '！', '？'];
 
 /// Drops the hits inside quotes of someone else's words: after a `reported` term and the
 /// comma, colon or quotation mark that opens the quote, to the end of its sentence; and
@@ -856,7 +859,8 @@ fn drop_retold(norm: &Normalized, original: &str, out: &mut MessageMatches) {
 /// comma, colon or quotation mark opens one: "he was like 30" retells nothing.
 fn quote_after(text: &str, at: usize) -> Option<(usize, usize)> {
     const OPENS: &[char] = &[',', '，', ':', '：', '"', '“', '「', '\'', '‘', '-', '–', '—'];
-    const ENDS: &[char] = &['.', '!', '?', '\n', '。', '！', '？', '"', '”', '」'];
+    // A closing quotation mark ends it too.
+    let ends = |c: char| SENTENCE_ENDS.contains(&c) || matches!(c, '"' | '”' | '」');
     // Quotation marks that may follow the comma or colon: they open the quote too.
     const MARKS: &[char] = &['"', '“', '「', '\'', '‘'];
     let rest = text.get(at..)?;
@@ -869,7 +873,7 @@ fn quote_after(text: &str, at: usize) -> Option<(usize, usize)> {
     while chars.next_if(|&(_, c)| c == ' ' || MARKS.contains(&c)).is_some() {}
     let to = chars
         .take_while(|&(i, _)| i < QUOTE_REACH)
-        .find(|&(_, c)| ENDS.contains(&c))
+        .find(|&(_, c)| ends(c))
         .map_or((from + QUOTE_REACH).min(text.len()), |(i, _)| from + i);
     Some((from, to))
 }
@@ -878,7 +882,6 @@ fn quote_after(text: &str, at: usize) -> Option<(usize, usize)> {
 /// the start of its sentence, at most [`QUOTE_REACH`] bytes back. `None` unless the term
 /// follows a word at once ("뿌린다고 해요", not "… 뿌린다. 고 해요").
 fn quote_before(text: &str, at: usize) -> Option<(usize, usize)> {
-    const ENDS: &[char] = &['.', '!', '?', '\n', '。', '！', '？'];
     let before = text.get(..at)?;
     if !before.chars().next_back().is_some_and(char::is_alphanumeric) {
         return None;
@@ -890,7 +893,7 @@ fn quote_before(text: &str, at: usize) -> Option<(usize, usize)> {
     let from = text[from..at]
         .char_indices()
         .rev()
-        .find(|(_, c)| ENDS.contains(c))
+        .find(|(_, c)| SENTENCE_ENDS.contains(c))
         .map_or(from, |(i, c)| from + i + c.len_utf8());
     Some((from, at))
 }

@@ -380,22 +380,28 @@ fn the_writers_own_pictures_are_no_threat() {
 #[test]
 fn words_retold_are_not_the_writers() {
     let lex = Lexicon::default_lexicon();
-    // Someone else's words in a quote the writer opens: nothing in them is the writer's.
-    // Each quote is also checked unquoted, where the same words are found.
-    for (opening, words) in [
-        ("one guy i got before, it was like, ", "come see me naked, click this link!"),
-        ("he was like \"", "send nudes or i post ur pics\" so i blocked him"),
-        ("she said: ", "download this app and allow contacts"),
+    // Someone else's words in a quote the writer opens, or, in Korean, closes with a
+    // quotative glued to the last word ("…다고 해요", back to the start of its sentence):
+    // nothing in them is the writer's. Each quote is also checked bare, where the same
+    // words are found.
+    for (before, words, after) in [
+        ("one guy i got before, it was like, ", "come see me naked, click this link!", ""),
+        ("he was like \"", "send nudes or i post ur pics\" so i blocked him", ""),
+        ("she said: ", "download this app and allow contacts", ""),
         // A quotation mark after the comma opens the quote; it does not close it.
-        ("she said, \"", "download this app and allow contacts\""),
-        ("他说，“", "不给钱就把你的视频发给你所有朋友”"),
-        ("他说：", "不给钱就把你的视频发给你所有朋友"),
-        ("佢話：「", "唔俾錢就將你段片發晒俾你啲朋友」"),
-        ("nó bảo: ", "không chuyển tiền tao sẽ gửi video của mày cho bạn bè"),
-        ("no bao: ", "khong chuyen tien tao se gui video cua may cho ban be"),
+        ("she said, \"", "download this app and allow contacts\"", ""),
+        ("他说，“", "不给钱就把你的视频发给你所有朋友”", ""),
+        ("他说：", "不给钱就把你的视频发给你所有朋友", ""),
+        ("佢話：「", "唔俾錢就將段片發晒俾你啲朋友」", ""),
+        ("nó bảo: ", "không chuyển tiền tao sẽ gửi video của mày cho bạn bè", ""),
+        ("no bao: ", "khong chuyen tien tao se gui video cua may cho ban be", ""),
+        ("", "어떤 여자가 돈 안 보내면 영상을 지인들한테 다 뿌린다", "고 해요"),
+        ("도와주세요. ", "어떤 여자가 돈 안 보내면 영상을 지인들한테 다 뿌린다", "고 해요. 어떡해요"),
+        ("", "상대가 300만원 입금 안하면 가족한테 영상 보낸다", "고 협박했어요"),
+        ("", "걔가 연락처 다 털었다", "고 하더라"),
     ] {
         assert!(!tactics(&lex, words).is_empty(), "{words:?} alone finds nothing");
-        let text = format!("{opening}{words}");
+        let text = format!("{before}{words}{after}");
         let found = tactics(&lex, &text);
         assert!(found.is_empty(), "{text:?} gave {found:?}");
     }
@@ -408,32 +414,12 @@ fn words_retold_are_not_the_writers() {
         ("she was like, whatever. send nudes now", ImageRequest),
         ("他说不给钱就把你的视频发给你所有朋友", ThreatExposure),
         ("nó bảo không chuyển tiền tao sẽ gửi video của mày cho bạn bè", ThreatExposure),
+        // The writer's own threat after a retold question, and a quotative not glued to a word.
+        ("경찰에 신고한다고 해요? 돈 안 보내면 다 뿌린다", ThreatExposure),
+        ("돈 안 보내면 다 뿌린다. 고 해요", ThreatExposure),
     ] {
         let found = tactics(&lex, text);
         assert!(found.contains(&tactic), "{text:?} gave {found:?}");
-    }
-}
-
-#[test]
-fn korean_speech_retold_is_marked_after_it() {
-    let lex = Lexicon::default_lexicon();
-    // "…다고 해요", "…다고 협박했어요": what the marker closes, back to the start of its
-    // sentence, is someone else's words; the same words alone are found.
-    for (words, marker) in [
-        ("어떤 여자가 돈 안 보내면 영상을 지인들한테 다 뿌린다", "고 해요"),
-        ("상대가 300만원 입금 안하면 가족한테 영상 보낸다", "고 협박했어요"),
-        ("걔가 연락처 다 털었다", "고 하더라"),
-    ] {
-        assert!(!tactics(&lex, words).is_empty(), "{words:?} alone finds nothing");
-        for text in [format!("{words}{marker}"), format!("도와주세요. {words}{marker}. 어떡해요")] {
-            let found = tactics(&lex, &text);
-            assert!(found.is_empty(), "{text:?} gave {found:?}");
-        }
-    }
-    // The writer's own threat after the retold sentence, and a marker not glued to a word.
-    for text in ["경찰에 신고한다고 해요? 돈 안 보내면 다 뿌린다", "돈 안 보내면 다 뿌린다. 고 해요"]
-    {
-        assert!(tactics(&lex, text).contains(&ThreatExposure), "{text:?}");
     }
 }
 
