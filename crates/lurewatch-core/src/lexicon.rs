@@ -44,6 +44,9 @@
 //! advisory term names ("not a scam", "我不是骗子"), warning the victim ("last warning"),
 //! daring them to go to the police ("报警也没用"). An advisory term inside one does not make
 //! the message advisory, nor does one inside a handle, link or address ("$scamking99").
+//! `order_ends` terms end an order not to share intimate images, which is otherwise advice
+//! to the end of its sentence ("别把裸照发给任何人，会传到网上让所有人看到"): a condition
+//! ("don't go or i send it", "不然") or the writer speaking for themselves ("别逼我发…").
 //!
 //! A rule with `asks_age = true` asks the other party's age ("how old r u", "몇 살이야"):
 //! the engine then reads a short reply from another participant that starts with a number
@@ -157,6 +160,8 @@ struct ContextSpec {
     retelling: Vec<String>,
     #[serde(default)]
     denial: Vec<String>,
+    #[serde(default)]
+    order_ends: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -216,6 +221,7 @@ enum ContextKind {
     ReportedAfter,
     Retelling,
     Denial,
+    OrderEnds,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,6 +276,7 @@ impl LexiconBuilder {
             (ContextKind::ReportedAfter, &spec.context.reported_after),
             (ContextKind::Retelling, &spec.context.retelling),
             (ContextKind::Denial, &spec.context.denial),
+            (ContextKind::OrderEnds, &spec.context.order_ends),
         ] {
             for term in terms {
                 self.add_term(term, Membership::Context(kind)).map_err(|message| LexiconError::Parse {
@@ -528,6 +535,9 @@ pub struct MessageMatches {
     reported_after: Vec<(u32, u32)>,
     /// Starts of `retelling` terms: the writer tells of a threat made to them.
     retelling: Vec<u32>,
+    /// Starts of `order_ends` terms: a condition or the writer's own voice ends an order not
+    /// to do something.
+    order_ends: Vec<u32>,
     /// Spans of `advisory` terms and of `denial` terms ("not a scam"), which take back the
     /// advisory terms inside them.
     advisories: Vec<(u32, u32)>,
@@ -579,6 +589,7 @@ impl Lexicon {
         out.reported.clear();
         out.reported_after.clear();
         out.retelling.clear();
+        out.order_ends.clear();
         out.advisories.clear();
         out.denials.clear();
         out.advisory = false;
@@ -626,6 +637,7 @@ impl Lexicon {
                     Membership::Context(ContextKind::Reported) => out.reported.push((s, e)),
                     Membership::Context(ContextKind::ReportedAfter) => out.reported_after.push((s, e)),
                     Membership::Context(ContextKind::Retelling) => out.retelling.push(s),
+                    Membership::Context(ContextKind::OrderEnds) => out.order_ends.push(s),
                 }
             }
         }
@@ -737,11 +749,23 @@ impl Lexicon {
     /// Drops vetoed hits and moves negated ones aside. Everything is sorted first and each
     /// check is a binary search: a message full of negations or vetoes costs n log n, not n².
     fn apply_context(&self, norm: &Normalized, original: &str, out: &mut MessageMatches) {
-        let MessageMatches { hits, negated, unless, negations, negations_after, asks_others_age, retelling, .. } = out;
+        let MessageMatches {
+            hits,
+            negated,
+            unless,
+            negations,
+            negations_after,
+            asks_others_age,
+            retelling,
+            order_ends,
+            ..
+        } = out;
         unless.sort_unstable_by_key(|&(r, s, _)| (r, s));
         retelling.sort_unstable();
         negations.sort_unstable_by_key(|&(_, e)| e);
         negations_after.sort_unstable();
+        let advice =
+            if negations.is_empty() { Vec::new() } else { self.advice(norm, original, hits, negations, order_ends) };
         hits.retain(|h| {
             let rule = &self.rules[h.rule as usize];
             // A veto of this rule overlapping the window around the hit; a veto term ends at
@@ -767,7 +791,12 @@ impl Lexicon {
             if !rule.negatable {
                 // Even a threat is taken back by an order not to do it: "never send nudes,
                 // they can end up on the internet" is advice, "pay and i wont send it" a threat.
-                if rule.tactic != Tactic::Secrecy && ordered_not_to(norm, original, negations, h.start) {
+                if rule.tactic != Tactic::Secrecy
+                    && (ordered_not_to(norm, original, negations, h.start) || {
+                        let (start, _) = norm.original_span(h.start as usize, h.end as usize);
+                        advice.iter().any(|&(from, to)| (from..to).contains(&start))
+                    })
+                {
                     negated.push(*h);
                     return false;
                 }
@@ -784,6 +813,58 @@ impl Lexicon {
             true
         });
     }
+
+    /// The stretches of the original text that an order not to share intimate images
+    /// governs, as advice: "别把裸照发给任何人，会传到网上让所有人看到", "never send nudes to
+    /// anyone, they end up in front of your whole school". Each runs from a negation that
+    /// opens its sentence, with a sexual or image-request hit right after it, to the end of
+    /// the sentence or to an `order_ends` term, whichever comes first: a condition ("别报警，
+    /// 不然…", "don't go or i send…") or the writer speaking for themselves ("别逼我发…")
+    /// turns what follows back into the writer's own words. A scammer orders the victim not
+    /// to call the police or block him, never not to send nudes.
+    fn advice(
+        &self,
+        norm: &Normalized,
+        original: &str,
+        hits: &[RawHit],
+        negations: &[(u32, u32)],
+        order_ends: &mut [u32],
+    ) -> Vec<(usize, usize)> {
+        let intimate = |h: &RawHit| {
+            let rule = &self.rules[h.rule as usize];
+            rule.negatable && matches!(rule.tactic, Tactic::SexualContent | Tactic::ImageRequest)
+        };
+        if !hits.iter().any(intimate) {
+            return Vec::new();
+        }
+        order_ends.sort_unstable();
+        negations
+            .iter()
+            .filter(|&&(s, e)| opens_sentence(norm, original, s, e))
+            .filter_map(|&(s, e)| {
+                let (from, after) = norm.original_span(s as usize, e as usize);
+                let sentence_end = original[after..].find(SENTENCE_ENDS).map_or(original.len(), |i| after + i);
+                let end = order_ends
+                    .get(order_ends.partition_point(|&o| o < e))
+                    .map_or(sentence_end, |&o| norm.original_span(o as usize, o as usize + 1).0.min(sentence_end));
+                hits.iter()
+                    .any(|h| {
+                        intimate(h)
+                            && (e..=e + NEGATION_REACH).contains(&h.start)
+                            && norm.original_span(h.start as usize, h.end as usize).0 < end
+                    })
+                    .then_some((from, end))
+            })
+            .collect()
+    }
+}
+
+/// Whether the negation at `s..e` of the normalised text opens its sentence in the
+/// original text: nothing but a clause break before it.
+fn opens_sentence(norm: &Normalized, original: &str, s: u32, e: u32) -> bool {
+    let (start, _) = norm.original_span(s as usize, e as usize);
+    let before = original[..start].trim_end();
+    before.is_empty() || before.ends_with(SENTENCE_ENDS) || before.ends_with([',', ';', ':', '，', '；', '：'])
 }
 
 /// Whether a negation right before the normalised byte `at` opens its sentence in the
@@ -792,11 +873,7 @@ impl Lexicon {
 /// `negations` is sorted by end.
 fn ordered_not_to(norm: &Normalized, original: &str, negations: &[(u32, u32)], at: u32) -> bool {
     let from = negations.partition_point(|&(_, e)| e + 1 < at);
-    negations[from..].iter().take_while(|&&(_, e)| e <= at).any(|&(s, e)| {
-        let (start, _) = norm.original_span(s as usize, e as usize);
-        let before = original[..start].trim_end();
-        before.is_empty() || before.ends_with(SENTENCE_ENDS) || before.ends_with([',', ';', ':', '，', '；', '：'])
-    })
+    negations[from..].iter().take_while(|&&(_, e)| e <= at).any(|&(s, e)| opens_sentence(norm, original, s, e))
 }
 
 /// Whether the term at `s..e` of the normalised text is, in the original, part of a

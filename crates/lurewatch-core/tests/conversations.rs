@@ -578,6 +578,17 @@ fn parents_warning_children_are_left_alone() {
             ("kid", "ok mom i know"),
         ],
     ));
+    // The order governs its whole sentence: after the comma comes why.
+    for (parent, warning) in [
+        ("妈妈", "别把裸照发给任何人，会传到网上让所有人看到"),
+        ("媽媽", "唔好send裸照俾任何人，會俾人放上網畀全世界睇"),
+        ("mẹ", "Con đừng bao giờ gửi ảnh khỏa thân cho ai, nó sẽ phát tán video cho bạn bè con"),
+        ("dad", "you should never send nudes to anyone, they get leaked to your whole school in a day"),
+    ] {
+        let a = assess(&e, &[(parent, warning), ("kid", "ok")]);
+        expect_calm(&a);
+        assert!(a.tactics.iter().all(|t| t.tactic != Tactic::ThreatExposure), "{warning}: {a:#?}");
+    }
 }
 
 #[test]
@@ -821,6 +832,11 @@ fn advisory_words_in_the_extortioners_mouth_are_no_advice() {
         "경찰에 신고해도 소용없어. 돈 안 보내면 지인들한테 영상 뿌린다",
         "cảnh báo lần cuối, không chuyển tiền tao gửi clip cho gia đình mày",
         "bao cong an cung vo ich, khong chuyen tien tao gui clip cho gia dinh may",
+        // Orders not to go to the police.
+        "你不要报警，我会把视频发给你所有朋友，马上转账5000",
+        "唔好報警，唔俾錢就將段片發晒俾你屋企人",
+        "em không được báo công an, chuyển 5 triệu không thì anh sẽ gửi clip cho bạn bè em",
+        "경찰에 신고하지 마. 돈 안 보내면 지인들한테 영상 뿌린다",
     ] {
         let a = assess(&e, &[leverage, ("x", denial)]);
         assert_eq!(a.category, Category::Sextortion, "{denial}: {a:#?}");

@@ -236,6 +236,14 @@ fn assert_none_gives(lex: &Lexicon, texts: &[&str], wrong: impl Fn(Tactic) -> bo
     }
 }
 
+/// Fails, naming the text, when any of `texts` does not give `tactic`.
+fn assert_each_gives(lex: &Lexicon, texts: &[&str], tactic: Tactic) {
+    for text in texts {
+        let found = tactics(lex, text);
+        assert!(found.contains(&tactic), "{text:?} gave {found:?}");
+    }
+}
+
 #[test]
 fn every_tactic_in_every_language_variant() {
     let lex = Lexicon::default_lexicon();
@@ -325,6 +333,14 @@ fn advice_about_who_might_see_is_no_threat() {
         "Hi parents, please send $40 for the field trip. We'll share the class photos with your family in the group chat",
         // An order not to do it, even in the threat's words: a parent's advice.
         "never send nudes to anyone. pics can end up all over the internet and go to everyone at school",
+        // The order governs its whole sentence: what follows the comma is why.
+        "never send nudes to anyone, they can end up all over the internet and your whole school will see them",
+        "you should never send nudes to anyone, pics go to your classmates in a day",
+        "别把裸照发给任何人，会传到网上让所有人看到",
+        "你千万不要拍裸照给网友，视频会被发到网上让你同学都看到",
+        "唔好send裸照俾任何人，會俾人放上網畀全世界睇",
+        "đừng bao giờ gửi ảnh nóng cho ai, video sẽ bị tung lên mạng cho cả trường xem",
+        "Con đừng bao giờ gửi ảnh khỏa thân cho ai, nó sẽ phát tán video cho bạn bè con",
         "Don't share the video with your friends, it's private",
         "ok. dont post the pics online, your parents will see them",
         // Pictures that go to people in everyday life.
@@ -365,16 +381,14 @@ fn the_writers_own_pictures_are_no_threat() {
         "我係光明學校嘅李老師。我已經發給咗你兩張截圖證明我轉咗賬",
     ];
     assert_none_gives(&lex, texts, |t| t == ThreatExposure);
-    for text in [
+    let threats = &[
         "send me money or i post pics of u naked on the internet",
         "pay now or i will send the video of you naked to your family",
         "不给钱就把你的视频发给你所有朋友",
         "돈 안 보내면 너 영상 친구들한테 다 뿌린다",
         "khong chuyen tien tao se gui video cua may cho ban be",
-    ] {
-        let found = tactics(&lex, text);
-        assert!(found.contains(&ThreatExposure), "{text:?} gave {found:?}");
-    }
+    ];
+    assert_each_gives(&lex, threats, ThreatExposure);
 }
 
 #[test]
@@ -424,20 +438,50 @@ fn words_retold_are_not_the_writers() {
 }
 
 #[test]
+fn an_order_then_a_threat_is_still_a_threat() {
+    // An order not to share nudes is advice to the end of its sentence; a condition or the
+    // writer's own voice ends it, and orders not to call the police or to block are the
+    // extortioner's own.
+    let lex = Lexicon::default_lexicon();
+    let threats = &[
+        "别逼我把裸照发给你家人",
+        "别发裸照给别人，不然我把视频发给你所有同学",
+        "不要脱衣服给别人看，我会把你的视频发到网上",
+        "你不要报警，我会把视频发给你所有朋友",
+        "don't send nudes to anyone else or i send the video to your family",
+        "never send nudes to others, i will post your video to all your friends",
+        "you should not ignore me. your nudes go to your family tonight",
+        "đừng gửi ảnh nóng cho thằng khác, không thì tao gửi video cho cả nhà mày",
+        "em không được báo công an, anh sẽ gửi clip cho bạn bè em",
+        "em đừng chặn anh, không thì video gửi cho cả nhà em",
+        "唔好send裸照俾其他人，唔系我就将你條片放上網俾全世界睇",
+        "경찰에 신고하지 마, 안 그러면 영상 지인들한테 다 뿌린다",
+    ];
+    assert_each_gives(&lex, threats, ThreatExposure);
+    // A family's videos after a condition are no threat.
+    assert_none_gives(
+        &lex,
+        &[
+            "nếu không bận thì con quay video buổi văn nghệ rồi gửi cho cả nhà nhé",
+            "Con gửi video cho cả nhà xem đi, không thì bà nhớ lắm",
+            "không thì con gửi clip sinh nhật cho cả nhà xem cũng được",
+        ],
+        |t| t == ThreatExposure,
+    );
+}
+
+#[test]
 fn an_extortioner_speaking_of_his_gang_or_repeating_himself_still_threatens() {
     // Telling of someone else's threat is the victim's ("unless i pay", "보내라고 해요"); the
     // extortioner's boss, partner and own earlier words are the extortioner's.
     let lex = Lexicon::default_lexicon();
-    for text in [
+    let threats = &[
         "my boss says he will send the video to all your friends if you dont pay",
         "my partner said he would leak it to ur family unless u pay now",
         "돈 보내라고 했지? 안 보내면 다 뿌린다",
-    ] {
-        assert!(tactics(&lex, text).contains(&ThreatExposure), "{text:?}");
-    }
-    for text in
-        ["she says she will send the video to everyone unless i pay 500", "영상 뿌린다면서 300만원 보내라고 해요"]
-    {
-        assert!(!tactics(&lex, text).contains(&ThreatExposure), "{text:?}");
-    }
+    ];
+    assert_each_gives(&lex, threats, ThreatExposure);
+    let retold =
+        &["she says she will send the video to everyone unless i pay 500", "영상 뿌린다면서 300만원 보내라고 해요"];
+    assert_none_gives(&lex, retold, |t| t == ThreatExposure);
 }
