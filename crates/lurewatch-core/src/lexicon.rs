@@ -24,6 +24,7 @@
 //! written in any case, with diacritics, in traditional or simplified Chinese. Latin terms
 //! match whole words; `*` at the start or end of a term lets it match inside a word
 //! (`nude*` matches "nudes", "nudity"). Hangul terms with spaces also match without them,
+//! and with two or three spaces also without some of them ("돈 안보내면" for "돈 안 보내면"),
 //! and one-word Hangul terms also match spelled out syllable by syllable (Korean spacing is
 //! loose, and "몸 캠" dodges filters).
 //!
@@ -95,6 +96,9 @@ pub const DEFAULT_SOURCES: &[(&str, &str)] = &[
 const DEFAULT_WINDOW: u32 = 100;
 /// How far (in normalised bytes) a negation reaches forward: a few words or characters.
 const NEGATION_REACH: u32 = 15;
+
+/// Spaces in a Hangul term up to which every way of keeping or leaving them out is matched.
+const HANGUL_SPACINGS: usize = 3;
 
 /// How far from a threat, in normalised bytes, a `retelling` term shows that the writer is
 /// its target telling of it.
@@ -384,6 +388,19 @@ impl LexiconBuilder {
             // Korean spacing is loose; Latin words written without spaces only count when the
             // sender spelled them out letter by letter ("s e n d n u d e s").
             self.push_pattern(compact, left, right, !hangul, member);
+            // Some spaces kept and some left out, too: "돈 안보내면" for "돈 안 보내면". A term
+            // with many spaces gets only the two spellings above.
+            let spaces: Vec<usize> = text.match_indices(' ').map(|(i, _)| i).collect();
+            if hangul && (2..=HANGUL_SPACINGS).contains(&spaces.len()) {
+                for kept in 1..(1u32 << spaces.len()) - 1 {
+                    let variant: String = text
+                        .char_indices()
+                        .filter(|&(i, _)| spaces.binary_search(&i).map_or(true, |k| kept & (1 << k) != 0))
+                        .map(|(_, c)| c)
+                        .collect();
+                    self.push_pattern(variant, left, right, false, member);
+                }
+            }
         } else if text.chars().count() >= 2 && text.chars().all(|c| matches!(c as u32, 0xAC00..=0xD7A3)) {
             // Korean written syllable by syllable to dodge filters: "몸 캠".
             let spaced = text.chars().map(String::from).collect::<Vec<_>>().join(" ");

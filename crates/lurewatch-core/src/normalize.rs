@@ -292,7 +292,7 @@ impl Normalized {
             self.units.push(Unit { c: simplify(d), start, end, class: Class::Han });
             return;
         }
-        if is_currency(d) {
+        if is_currency(d) || is_word_emoji(d) {
             self.units.push(Unit { c: d, start, end, class: Class::Keep });
             return;
         }
@@ -706,6 +706,12 @@ fn is_currency(c: char) -> bool {
     matches!(c, '¥' | '€' | '£' | '₩' | '₫' | '元' | '$')
 }
 
+/// Pictures that stand for the words the crime needs: money and the camera ("不给💰就把📹发给
+/// 你家人"). They are kept for the lexicon; every other symbol separates words.
+fn is_word_emoji(c: char) -> bool {
+    matches!(c, '💰' | '💵' | '💴' | '💶' | '💷' | '💸' | '🤑' | '📹' | '🎥' | '📸' | '📷' | '📼' | '🎞')
+}
+
 /// Blocks where look-alike letters live: IPA, Greek, Cyrillic, Armenian, Cherokee,
 /// letter-like symbols, enclosed alphanumerics, small capitals and other styled forms.
 fn is_confusable_range(cp: u32) -> bool {
@@ -771,6 +777,9 @@ mod tests {
             ("don't", "dont"),
             ("i'm 13", "im 13"),
             ("¥3,000", "¥3 000"),
+            // Money and the camera drawn are kept; other pictures separate words.
+            ("不给💰就把📹发给你家人", "不给💰就把📹发给你家人"),
+            ("send 😘 nudes 🔥", "send nudes"),
             ("ＨＫ＄500", "hk$500"),
             ("몇 살이야?", "몇 살이야"),
             ("ㅅㅅ 하자", "ㅅㅅ 하자"),

@@ -78,6 +78,7 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     // A promise not to expose is still the threat: only an order not to do it is advice.
     ("en", ThreatExposure, "pay and i wont send the video to your family"),
     ("en", ThreatExposure, "ｐａｙ ５００ ｏｒ ｔｈｅ ｖｉｄｅｏ ｇｏｅｓ ｔｏ ａｌｌ ｙｏｕｒ ｆｒｉｅｎｄｓ"),
+    ("en", ThreatExposure, "pay or the 📹 goes to ur family"),
     ("en", RepeatDemand, "that's not enough, send more"),
     ("en", RepeatDemand, "now send $200 more"),
     // Simplified Chinese
@@ -109,6 +110,8 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("zh-Hans", ThreatExposure, "你付钱我就不发给你家人"),
     ("zh-Hans", ThreatExposure, "转账5k，否则把你的luo照发给你通讯录所有人"),
     ("zh-Hans", ThreatExposure, "不给钱就把祼照发到你朋友圈"), // 祼 (a libation) for 裸 (naked)
+    ("zh-Hans", ThreatExposure, "不给💰就把📹发给你家人"),
+    ("zh-Hans", PaymentDemand, "不给💰就把📹发给你家人"),
     ("zh-Hans", PaymentDemand, "马上转账5000元"),
     ("zh-Hans", PaymentDemand, "扫这个收款码"),
     ("zh-Hans", PaymentDemand, "去买京东卡，把卡密发给我"),
@@ -134,6 +137,7 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("zh-Hant", ThreatExposure, "唔夠，再俾5000，唔係就發晒出去"),
     ("zh-Hant", ThreatExposure, "一個鐘之內過數五千，唔係你啲同學人人有份睇"),
     ("zh-Hant", ThreatExposure, "過數一萬蚊去呢個戶口，唔過就放上網俾全世界睇"),
+    ("zh-Hant", ThreatExposure, "唔俾💰就將你條📹發晒俾你屋企人"),
     ("zh-Hant", ContactsLeverage, "你條片我已經save咗，你啲fb朋友我全部都搵到"),
     ("zh-Hant", PlatformSwitch, "靚仔你好，可唔可以加你Line傾吓"),
     ("zh-Hant", AppInstall, "我哋用呢個app傾偈啦，裝咗佢先"),
@@ -171,6 +175,8 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("ko", ThreatExposure, "더 보내. 안 보내면 다 뿌린다"),
     ("ko", ContactsLeverage, "몸캠 영상 저장했고 니 지인 목록 다 있다"),
     ("ko", ThreatExposure, "ㅋㅋ 몸캠 유포 전에 입금해라 ㅅㄱ"),
+    ("ko", PaymentDemand, "돈 안보내면 영상 다 뿌린다"),
+    ("ko", ThreatExposure, "💰 안보내면 📹 지인들한테 다 뿌린다"),
     ("ko", PlatformSwitch, "카톡 말고 이 어플로 영상통화해요"),
     ("ko", PersonalInfoRequest, "용돈 줄게 사진 한 장만 보내줘"),
     ("ko", Secrecy, "부모님 언제 집에 없어? 그때 영상통화하자"),
@@ -210,6 +216,8 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("vi", ThreatExposure, "chuyển 5 triệu qua momo trong 30 phút, không là cả danh bạ của anh nhận được clip"),
     ("vi", ThreatExposure, "chuyen 5 trieu qua momo trong 30 phut, khong la ca danh ba cua anh nhan duoc clip"),
     ("vi", ThreatExposure, "ck 10tr ngay k thi t gui clip cho ca nha m"),
+    ("vi", ThreatExposure, "không chuyển 💰 thì tao gửi 📹 cho cả nhà mày"),
+    ("vi", PaymentDemand, "không chuyển 💰 thì tao gửi 📹 cho cả nhà mày"),
     ("vi", GiftOrMoneyOffer, "anh mua điện thoại mới cho em nhé"),
     ("vi", PersonalInfoRequest, "gửi anh tấm ảnh đi em"),
     ("vi", Secrecy, "khi nào bố mẹ em đi làm? lúc đó mình gọi video nha"),
@@ -348,6 +356,8 @@ fn advice_about_who_might_see_is_no_threat() {
         "its going to be a great video for the family reunion, everyone will love it",
         "đừng gửi ảnh cho người lạ, không thì cả trường sẽ thấy những ảnh đó",
         "anh gửi video đám cưới cho vợ con xem rồi",
+        "婚礼的视频我发到家人群里了",
+        "婚禮嘅📹我發咗去屋企人個群",
     ];
     assert_none_gives(&lex, texts, |t| t == ThreatExposure);
 }
