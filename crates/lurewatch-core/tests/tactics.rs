@@ -344,6 +344,7 @@ fn advice_about_who_might_see_is_no_threat() {
         // The order governs its whole sentence: what follows the comma is why.
         "never send nudes to anyone, they can end up all over the internet and your whole school will see them",
         "you should never send nudes to anyone, pics go to your classmates in a day",
+        "never send nudes to anyone, i heard pics get leaked to your school",
         "别把裸照发给任何人，会传到网上让所有人看到",
         "你千万不要拍裸照给网友，视频会被发到网上让你同学都看到",
         "唔好send裸照俾任何人，會俾人放上網畀全世界睇",
@@ -460,6 +461,7 @@ fn an_order_then_a_threat_is_still_a_threat() {
         "你不要报警，我会把视频发给你所有朋友",
         "don't send nudes to anyone else or i send the video to your family",
         "never send nudes to others, i will post your video to all your friends",
+        "never send nudes to other guys, i send the video to your family if you do",
         "you should not ignore me. your nudes go to your family tonight",
         "đừng gửi ảnh nóng cho thằng khác, không thì tao gửi video cho cả nhà mày",
         "em không được báo công an, anh sẽ gửi clip cho bạn bè em",
