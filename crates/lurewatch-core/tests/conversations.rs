@@ -592,6 +592,34 @@ fn parents_warning_children_are_left_alone() {
 }
 
 #[test]
+fn threats_in_everyday_words_reach_the_alert() {
+    // The extortioner's demand, then a threat without the usual words: putting it online, a
+    // condition on the pictures, "if you don't want it spread", a deadline before the
+    // victim's people see it. A lone threat stays low; with the demand it is the script.
+    let e = engine();
+    for (demand, threat) in [
+        ("聽日之前入5000蚊落呢個戶口", "唔係你全家都會見到你條片"),
+        ("你條片我錄低咗，俾三萬蚊就刪咗佢", "你唔好block我，唔系我就將你條片放上網"),
+        ("给我打5000", "不然视频发你老婆"),
+        ("马上转账五千", "你要是不给钱，明天你们全校都会看到你的视频"),
+        ("계좌로 50만원 입금해", "영상 퍼지는 거 싫으면 빨리 보내"),
+        ("오늘까지 100만원 송금해", "차단하면 몸캠 영상 바로 뿌림"),
+        ("chuyển 5 triệu vào stk này", "nếu không muốn clip bị phát tán thì chuyển ngay"),
+        ("chuyen 5tr vao stk nay", "video se toi tay vo con may neu may khong chuyen tien"),
+        ("send $500 on cashapp", "u have 24hrs to pay before your mom sees the video"),
+    ] {
+        let a = assess(&e, &[("x", demand), ("victim", "?"), ("x", threat)]);
+        expect_script(&a, Category::Sextortion, Level::Medium, "x");
+        assert!(a.tactics.iter().any(|t| t.tactic == Tactic::ThreatExposure && t.message == 2), "{threat}: {a:#?}");
+    }
+    // A parent who tells a child to think first is no extortioner.
+    expect_calm(&assess(
+        &e,
+        &[("mom", "think before you send nudes, your parents could see the pics one day"), ("kid", "ok")],
+    ));
+}
+
+#[test]
 fn every_payment_brings_another_demand_in_every_language() {
     // The victim pays ("sent", "付了", "chuyển rồi", "보냈어요") and the extortioner asks
     // again, for a boss's fee or a last payment.

@@ -501,3 +501,63 @@ fn an_extortioner_speaking_of_his_gang_or_repeating_himself_still_threatens() {
         &["she says she will send the video to everyone unless i pay 500", "영상 뿌린다면서 300만원 보내라고 해요"];
     assert_none_gives(&lex, retold, |t| t == ThreatExposure);
 }
+
+#[test]
+fn threats_without_the_usual_words_are_threats() {
+    // Putting it online needs no audience; a condition or a deadline makes a threat of the
+    // pictures; spreading, reaching someone's hands, "before your mom sees".
+    let lex = Lexicon::default_lexicon();
+    let texts = &[
+        "你唔好block我，唔系我就將你條片放上網",
+        "你唔俾錢我就將你條片send晒俾你啲friend",
+        "聽日之前入5000蚊落呢個戶口，唔係你全家都會見到你條片",
+        "唔好扮死，我而家就send你條片去你公司",
+        "给我打5000，不然视频发你老婆",
+        "你要是不给钱，明天你们全校都会看到你的视频",
+        "再唔俾錢，你條片就會喺你公司個群度出現",
+        "不想視頻被曝光就馬上轉賬",
+        "不想你啲片流出去就過數",
+        "你的视频我马上曝光",
+        "乖乖打钱，要不然我让你在学校出名",
+        "영상 퍼지는 거 싫으면 50만원 보내",
+        "네 얼굴 나온 영상 있어. 니 친구들한테 보내기 전에 입금해",
+        "ㅅㅂ 차단하면 영상 바로 뿌림",
+        "몸캠 영상 유포할게",
+        "몸 캠 영상 유포 할게",
+        "mày mà không chuyển 5 triệu thì clip nóng của mày sẽ đến tay bố mẹ mày",
+        "video sẽ tới tay vợ con mày nếu mày không chuyển tiền",
+        "nếu không muốn clip bị phát tán thì chuyển 10 triệu vào tài khoản này",
+        "chuyen 3tr vao stk nay neu khong muon clip bi phat tan",
+        "u have 24hrs to pay before your mom sees the video",
+        "send $300 on cashapp before ur whole school gets the pics",
+    ];
+    assert_each_gives(&lex, texts, ThreatExposure);
+    assert_each_gives(&lex, &["không gửi tiền thì đừng trách tao"], Urgency);
+    // The sum after the transfer verb is a demand; a count of words is not.
+    assert_each_gives(&lex, &["给我打5000", "转3000块到这个账户", "聽日之前入５０００蚊"], PaymentDemand);
+    assert_none_gives(&lex, &["给我打1000个字", "打1000字的作文"], |t| t == PaymentDemand);
+}
+
+#[test]
+fn the_same_words_in_ordinary_sentences_are_no_threat() {
+    // A file too large to send, a friend's warning, a parent's, the news, settings, a
+    // wedding, a giveaway of photo cards, a trip's photos, money sent to one's mother.
+    let lex = Lexicon::default_lexicon();
+    let texts = &[
+        "先压缩一下，不然视频发不出去",
+        "千万不要拍裸照，不然会被人放上网，全世界都看到",
+        "孩子们要记住：不想裸照被曝光，就不要发给任何人，更不要转账给陌生人",
+        "你的视频号设置成公开就可以了",
+        "婚礼视频我晚点发给大家，不然太大了",
+        "唔好影裸照，唔系會俾人放上網",
+        "엄마한테 보내기 전에 계좌번호 다시 확인해",
+        "여행 사진 올릴게 기다려",
+        "포카 사진 뿌림 나눔 이벤트",
+        "불법 촬영 영상을 유포한 혐의로 검거됐다",
+        "영상 유포할 경우 처벌받습니다",
+        "Nếu không muốn ảnh của con bị phát tán, đừng gửi cho ai, cũng đừng chuyển tiền cho kẻ lạ",
+        "video đám cưới đã tới tay cả nhà rồi nhé",
+        "pay the rent before your dad sees the bill",
+    ];
+    assert_none_gives(&lex, texts, |t| t == ThreatExposure);
+}
