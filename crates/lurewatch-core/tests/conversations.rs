@@ -592,6 +592,29 @@ fn parents_warning_children_are_left_alone() {
 }
 
 #[test]
+fn a_cantonese_groomer_moving_the_chat_and_offering_money_is_named() {
+    // Moving to WhatsApp ("加我whatsapp啦，呢度唔方便"), money to spend ("我俾五百蚊你買遊戲卡"),
+    // and checking the child is alone ("就你一個人？") were missed in Cantonese.
+    let a = assess(
+        &engine(),
+        &[
+            ("叔叔", "你今年幾歲呀？"),
+            ("妹妹", "13"),
+            ("叔叔", "加我whatsapp啦，呢度唔方便"),
+            ("叔叔", "我俾五百蚊你買遊戲卡"),
+            ("叔叔", "你爸媽唔喺度？就你一個人？"),
+            ("叔叔", "唔好話俾你阿媽知"),
+        ],
+    );
+    expect_script(&a, Category::Grooming, Level::Medium, "叔叔");
+    for (tactic, message) in
+        [(Tactic::PlatformSwitch, 2), (Tactic::GiftOrMoneyOffer, 3), (Tactic::Secrecy, 4), (Tactic::Secrecy, 5)]
+    {
+        assert!(a.tactics.iter().any(|t| t.tactic == tactic && t.message == message), "{tactic} at {message}: {a:#?}");
+    }
+}
+
+#[test]
 fn threats_in_everyday_words_reach_the_alert() {
     // The extortioner's demand, then a threat without the usual words: putting it online, a
     // condition on the pictures, "if you don't want it spread", a deadline before the
