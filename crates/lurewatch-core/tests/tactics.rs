@@ -530,6 +530,8 @@ fn threats_without_the_usual_words_are_threats() {
         "chuyen 3tr vao stk nay neu khong muon clip bi phat tan",
         "u have 24hrs to pay before your mom sees the video",
         "send $300 on cashapp before ur whole school gets the pics",
+        "pay me or i post ur n00dz on insta",
+        "ck 5tr ko thi clip len mang",
     ];
     assert_each_gives(&lex, texts, ThreatExposure);
     assert_each_gives(&lex, &["không gửi tiền thì đừng trách tao"], Urgency);
@@ -558,6 +560,9 @@ fn the_same_words_in_ordinary_sentences_are_no_threat() {
         "Nếu không muốn ảnh của con bị phát tán, đừng gửi cho ai, cũng đừng chuyển tiền cho kẻ lạ",
         "video đám cưới đã tới tay cả nhà rồi nhé",
         "pay the rent before your dad sees the bill",
+        "i post my pics on insta every day",
+        "share your vacation photos on insta",
+        "ăn sinh nhật xong không thì video lên mạng sau nhé",
     ];
     assert_none_gives(&lex, texts, |t| t == ThreatExposure);
 }
