@@ -48,6 +48,8 @@
 //! `order_ends` terms end an order not to share intimate images, which is otherwise advice
 //! to the end of its sentence ("别把裸照发给任何人，会传到网上让所有人看到"): a condition
 //! ("don't go or i send it", "不然") or the writer speaking for themselves ("别逼我发…").
+//! `not_negation` terms are words that hold a negation term without negating: Korean "안"
+//! (not) is in "안녕" (hello) and "안전" (safe), "못" (cannot) in "잘못" (a mistake).
 //!
 //! A rule with `asks_age = true` asks the other party's age ("how old r u", "몇 살이야"):
 //! the engine then reads a short reply from another participant that starts with a number
@@ -166,6 +168,8 @@ struct ContextSpec {
     denial: Vec<String>,
     #[serde(default)]
     order_ends: Vec<String>,
+    #[serde(default)]
+    not_negation: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -226,6 +230,7 @@ enum ContextKind {
     Retelling,
     Denial,
     OrderEnds,
+    NotNegation,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,6 +286,7 @@ impl LexiconBuilder {
             (ContextKind::Retelling, &spec.context.retelling),
             (ContextKind::Denial, &spec.context.denial),
             (ContextKind::OrderEnds, &spec.context.order_ends),
+            (ContextKind::NotNegation, &spec.context.not_negation),
         ] {
             for term in terms {
                 self.add_term(term, Membership::Context(kind)).map_err(|message| LexiconError::Parse {
@@ -559,6 +565,8 @@ pub struct MessageMatches {
     /// advisory terms inside them.
     advisories: Vec<(u32, u32)>,
     denials: Vec<(u32, u32)>,
+    /// Spans of `not_negation` terms: words that hold a negation without negating.
+    not_negations: Vec<(u32, u32)>,
     regex_matched: Vec<bool>,
 }
 
@@ -609,6 +617,7 @@ impl Lexicon {
         out.order_ends.clear();
         out.advisories.clear();
         out.denials.clear();
+        out.not_negations.clear();
         out.advisory = false;
         out.paid = false;
         out.asks_others_age = false;
@@ -655,8 +664,12 @@ impl Lexicon {
                     Membership::Context(ContextKind::ReportedAfter) => out.reported_after.push((s, e)),
                     Membership::Context(ContextKind::Retelling) => out.retelling.push(s),
                     Membership::Context(ContextKind::OrderEnds) => out.order_ends.push(s),
+                    Membership::Context(ContextKind::NotNegation) => out.not_negations.push((s, e)),
                 }
             }
+        }
+        if !out.not_negations.is_empty() {
+            self.drop_false_negations(out);
         }
         if !out.advisories.is_empty() {
             out.advisories.retain(|&(s, e)| !inside_a_name(norm, original, s, e));
@@ -693,6 +706,18 @@ impl Lexicon {
             let from = denials.partition_point(|&(ds, _)| ds + self.max_term < e);
             !denials[from..].iter().take_while(|&&(ds, _)| ds <= s).any(|&(_, de)| e <= de)
         })
+    }
+
+    /// Drops the negations inside a `not_negation` term ("안" in "안녕", hello). Such a term
+    /// starts at most `max_term` bytes before a negation inside it ends, so each check is a
+    /// binary search and a short scan.
+    fn drop_false_negations(&self, out: &mut MessageMatches) {
+        let MessageMatches { negations, not_negations, .. } = out;
+        not_negations.sort_unstable();
+        negations.retain(|&(s, e)| {
+            let from = not_negations.partition_point(|&(ns, _)| ns + self.max_term < e);
+            !not_negations[from..].iter().take_while(|&&(ns, _)| ns <= s).any(|&(_, ne)| e <= ne)
+        });
     }
 
     /// Runs the regexes over `hay[from..]`; assertions still see the text before `from`.

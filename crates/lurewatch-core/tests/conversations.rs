@@ -615,6 +615,57 @@ fn a_cantonese_groomer_moving_the_chat_and_offering_money_is_named() {
 }
 
 #[test]
+fn the_naked_chat_script_from_opener_to_loan_in_three_languages() {
+    // Opener, another app, the app that reads the contacts, undressing, the recording and
+    // the contacts, the demand with the threat, and after "I have no money", a loan.
+    let e = engine();
+    for script in [
+        [
+            "靚仔，識下好唔好？",
+            "我哋用呢個app視像傾啦，清楚啲",
+            "撳呢條link裝咗佢先，要開通訊錄權限先用到",
+            "你除咗件衫俾我睇下",
+            "哈哈你條片我錄低咗，你啲fb朋友我全部都有",
+            "聽日12點前過三萬蚊落呢個戶口，唔係你屋企人同同事全部都會收到你條片",
+        ],
+        [
+            "안녕 심심해? 친구 할래?",
+            "여기 말고 라인으로 옮기자",
+            "이 앱 깔아야 영상통화 돼. 링크 보내줄게",
+            "옷 벗고 보여줘",
+            "니 연락처 다 털었다. 영상 녹화했어",
+            "1시간 안에 200만원 보내라. 안보내면 지인들한테 영상 다 뿌린다. 돈 없으면 대출이라도 받아서 보내",
+        ],
+        [
+            "chào anh, làm quen nhé",
+            "qua zalo nói chuyện cho tiện",
+            "anh tải app này về để gọi video nha, nhớ cho phép truy cập danh bạ",
+            "anh cởi đồ ra cho em xem đi",
+            "video của anh em quay lại rồi, danh bạ của anh em cũng có hết",
+            "chuyển 20 triệu vào stk này trong 1 tiếng, không thì cả nhà anh sẽ được xem. không có thì đi vay mà chuyển",
+        ],
+    ] {
+        let turns: Vec<(&str, &str)> = script.iter().map(|&text| ("x", text)).collect();
+        let a = assess(&e, &turns);
+        expect_script(&a, Category::Sextortion, Level::Medium, "x");
+        for (tactic, message) in [
+            (Tactic::Approach, 0),
+            (Tactic::PlatformSwitch, 1),
+            (Tactic::AppInstall, 2),
+            (Tactic::ImageRequest, 3),
+            (Tactic::ContactsLeverage, 4),
+            (Tactic::PaymentDemand, 5),
+        ] {
+            assert!(
+                a.tactics.iter().any(|t| t.tactic == tactic && t.message == message),
+                "{}: no {tactic}: {a:#?}",
+                script[message as usize]
+            );
+        }
+    }
+}
+
+#[test]
 fn threats_in_everyday_words_reach_the_alert() {
     // The extortioner's demand, then a threat without the usual words: putting it online, a
     // condition on the pictures, "if you don't want it spread", a deadline before the

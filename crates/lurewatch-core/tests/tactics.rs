@@ -566,3 +566,17 @@ fn the_same_words_in_ordinary_sentences_are_no_threat() {
     ];
     assert_none_gives(&lex, texts, |t| t == ThreatExposure);
 }
+
+#[test]
+fn words_that_only_hold_a_negation_negate_nothing() {
+    // Korean "안" (not) opens "안녕" (hello) and "안에" (within): the demand and the opener
+    // after them were taken back. A real "안" still negates.
+    let lex = Lexicon::default_lexicon();
+    assert_each_gives(&lex, &["1시간 안에 돈 보내", "한 시간 안에 송금해"], PaymentDemand);
+    assert_each_gives(&lex, &["안녕 심심해? 친구 할래?"], Approach);
+    // "말고" (rather than) negates what comes before it, not the request after it.
+    assert_each_gives(&lex, &["여기 말고 라인으로 옮기자"], PlatformSwitch);
+    assert_each_gives(&lex, &["신고하지 말고 돈 보내"], PaymentDemand);
+    assert_none_gives(&lex, &["앱 안 깔아도 돼"], |t| t == AppInstall);
+    assert_none_gives(&lex, &["돈 안 보내도 돼요"], |t| t == PaymentDemand);
+}
