@@ -666,6 +666,26 @@ fn the_naked_chat_script_from_opener_to_loan_in_three_languages() {
 }
 
 #[test]
+fn the_victim_who_pleads_is_not_named() {
+    for turns in [
+        [
+            ("x", "不想視頻被曝光就馬上轉賬五千"),
+            ("victim", "我不想视频被曝光，我转账给你，求你删了"),
+            ("x", "快点，不然视频发你老婆"),
+        ],
+        [
+            ("x", "nếu không muốn clip bị phát tán thì chuyển 10 triệu vào stk này"),
+            ("victim", "tôi không muốn clip bị phát tán, tôi sẽ chuyển tiền cho anh"),
+            ("x", "chuyển ngay không thì tao gửi clip cho cả nhà mày"),
+        ],
+    ] {
+        let a = assess(&engine(), &turns);
+        expect_script(&a, Category::Sextortion, Level::Medium, "x");
+        assert!(a.tactics.iter().all(|t| t.tactic != Tactic::ThreatExposure || t.sender == "x"), "{a:#?}");
+    }
+}
+
+#[test]
 fn threats_in_everyday_words_reach_the_alert() {
     // The extortioner's demand, then a threat without the usual words: putting it online, a
     // condition on the pictures, "if you don't want it spread", a deadline before the

@@ -518,6 +518,7 @@ fn threats_without_the_usual_words_are_threats() {
         "不想視頻被曝光就馬上轉賬",
         "不想你啲片流出去就過數",
         "你的视频我马上曝光",
+        "我已经公开了你的视频",
         "乖乖打钱，要不然我让你在学校出名",
         "영상 퍼지는 거 싫으면 50만원 보내",
         "네 얼굴 나온 영상 있어. 니 친구들한테 보내기 전에 입금해",
@@ -552,6 +553,12 @@ fn the_same_words_in_ordinary_sentences_are_no_threat() {
         "你的视频号设置成公开就可以了",
         "婚礼视频我晚点发给大家，不然太大了",
         "唔好影裸照，唔系會俾人放上網",
+        "你的视频被曝光了，快去看看",
+        "天啊你的照片被人放上网了",
+        "你的视频公开了吗？我看不到",
+        "我帮你把你的视频设为公开了",
+        "你的照片流出了，我帮你举报了",
+        "不给钱就没有视频看，会员到期了",
         "엄마한테 보내기 전에 계좌번호 다시 확인해",
         "여행 사진 올릴게 기다려",
         "포카 사진 뿌림 나눔 이벤트",
@@ -579,4 +586,17 @@ fn words_that_only_hold_a_negation_negate_nothing() {
     assert_each_gives(&lex, &["신고하지 말고 돈 보내"], PaymentDemand);
     assert_none_gives(&lex, &["앱 안 깔아도 돼"], |t| t == AppInstall);
     assert_none_gives(&lex, &["돈 안 보내도 돼요"], |t| t == PaymentDemand);
+}
+
+#[test]
+fn a_victim_pleading_and_promising_to_pay_makes_no_threat() {
+    // The threat's words in the victim's mouth, with a plea or a promise to pay.
+    let lex = Lexicon::default_lexicon();
+    let texts = &[
+        "我不想视频被曝光，我转账给你，求你删了",
+        "唔想條片流出去，我而家過數俾你，求下你",
+        "Em không muốn video bị đăng lên, anh xóa đi rồi em chuyển tiền",
+        "tôi không muốn clip bị phát tán, tôi sẽ chuyển tiền cho anh",
+    ];
+    assert_none_gives(&lex, texts, |t| t == ThreatExposure);
 }
