@@ -701,6 +701,8 @@ fn threats_in_everyday_words_reach_the_alert() {
         ("chuyển 5 triệu vào stk này", "nếu không muốn clip bị phát tán thì chuyển ngay"),
         ("chuyen 5tr vao stk nay", "video se toi tay vo con may neu may khong chuyen tien"),
         ("send $500 on cashapp", "u have 24hrs to pay before your mom sees the video"),
+        // "think twice before" warns, unless what is not to be done is blocking the extortioner.
+        ("pay $300 on cashapp now", "think twice before you block me, or i send the video to your family"),
     ] {
         let a = assess(&e, &[("x", demand), ("victim", "?"), ("x", threat)]);
         expect_script(&a, Category::Sextortion, Level::Medium, "x");
