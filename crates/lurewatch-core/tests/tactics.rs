@@ -224,6 +224,7 @@ const TABLE: &[(&str, Tactic, &str)] = &[
     ("vi", PaymentDemand, "chuyển khoản 20 triệu"),
     ("vi", PaymentDemand, "chuyen tien ngay"),
     ("vi", PaymentDemand, "CHUYỂN  TIỀN"),
+    ("vi", GiftOrMoneyOffer, "de thuong qua, anh nap the game cho em nhe"),
     ("vi", Urgency, "nhanh lên, trong vòng 1 giờ"),
     ("vi", RepeatDemand, "chưa đủ, chuyển thêm 5 triệu"),
 ];
