@@ -693,31 +693,29 @@ impl Lexicon {
     }
 
     /// Whether an advisory term is outside every denial ("this is not a scam" is no
-    /// warning: a scammer says it to be believed). A denial holding an advisory term starts
-    /// at most `max_term` bytes before it ends, so each check is a binary search and a short
-    /// scan: a message full of denials costs n log n, not n².
+    /// warning: a scammer says it to be believed).
     fn advisory(&self, out: &mut MessageMatches) -> bool {
         let MessageMatches { advisories, denials, .. } = out;
         if denials.is_empty() {
             return !advisories.is_empty();
         }
         denials.sort_unstable();
-        advisories.iter().any(|&(s, e)| {
-            let from = denials.partition_point(|&(ds, _)| ds + self.max_term < e);
-            !denials[from..].iter().take_while(|&&(ds, _)| ds <= s).any(|&(_, de)| e <= de)
-        })
+        advisories.iter().any(|&(s, e)| !self.inside_one_of(denials, s, e))
     }
 
-    /// Drops the negations inside a `not_negation` term ("안" in "안녕", hello). Such a term
-    /// starts at most `max_term` bytes before a negation inside it ends, so each check is a
-    /// binary search and a short scan.
+    /// Drops the negations inside a `not_negation` term ("안" in "안녕", hello).
     fn drop_false_negations(&self, out: &mut MessageMatches) {
         let MessageMatches { negations, not_negations, .. } = out;
         not_negations.sort_unstable();
-        negations.retain(|&(s, e)| {
-            let from = not_negations.partition_point(|&(ns, _)| ns + self.max_term < e);
-            !not_negations[from..].iter().take_while(|&&(ns, _)| ns <= s).any(|&(_, ne)| e <= ne)
-        });
+        negations.retain(|&(s, e)| !self.inside_one_of(not_negations, s, e));
+    }
+
+    /// Whether the term at `s..e` lies inside one of the sorted term spans `outer`. One
+    /// that holds it starts at most `max_term` bytes before it ends, so the check is a
+    /// binary search and a short scan: a message full of both costs n log n, not n².
+    fn inside_one_of(&self, outer: &[(u32, u32)], s: u32, e: u32) -> bool {
+        let from = outer.partition_point(|&(os, _)| os + self.max_term < e);
+        outer[from..].iter().take_while(|&&(os, _)| os <= s).any(|&(_, oe)| e <= oe)
     }
 
     /// Runs the regexes over `hay[from..]`; assertions still see the text before `from`.

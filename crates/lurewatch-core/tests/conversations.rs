@@ -686,6 +686,19 @@ fn the_victim_who_pleads_is_not_named() {
 }
 
 #[test]
+fn a_cantonese_mother_leaving_money_and_the_child_alone_is_left_alone() {
+    // The groomer's words in a mother's mouth: the child alone at home, money to spend.
+    expect_calm(&assess(
+        &engine(),
+        &[
+            ("媽媽", "今晚我同你爸去飲，就你一個人喺屋企，記得鎖門"),
+            ("媽媽", "我俾五百蚊你買書，枱面有"),
+            ("仔仔", "知道，我13歲啦唔使擔心"),
+        ],
+    ));
+}
+
+#[test]
 fn threats_in_everyday_words_reach_the_alert() {
     // The extortioner's demand, then a threat without the usual words: putting it online, a
     // condition on the pictures, "if you don't want it spread", a deadline before the
